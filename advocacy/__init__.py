@@ -1,0 +1,2 @@
+"""Advocacy Monitor: news monitoring and evidence briefs for refugee and migrant rights advocacy."""
+__version__ = "0.1.0"

@@ -1,0 +1,337 @@
+"""The ``advocacy`` command: thin commands that open what they need, call one library function, and turn
+domain errors into a clear message and exit code 1."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from advocacy.config import ConfigError, default_config_text, load_settings
+from advocacy.pipeline import Workspace
+
+
+
+def example(text: str):
+    """Append an Example section to a command's help (click keeps \b paragraphs as written)."""
+    def decorate(function):
+        function.__doc__ = (function.__doc__ or "").rstrip() + "\n\n\b\nExample:\n  " + text
+        return function
+    return decorate
+
+
+def _domain_errors() -> tuple[type[Exception], ...]:
+    """Errors that mean "the user can fix this": reported as one line, never as a traceback."""
+    from advocacy.briefs.errors import BriefError
+    from advocacy.crawler.errors import CrawlerError
+    from advocacy.index.errors import IndexError_
+    from advocacy.ledger import LedgerError
+    from advocacy.nlp.errors import NlpError
+
+    return ConfigError, CrawlerError, NlpError, IndexError_, BriefError, LedgerError
+
+
+class AdvocacyGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _domain_errors() as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=AdvocacyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), envvar="ADVOCACY_CONFIG",
+              help="Configuration file (TOML). Default: built-in defaults; see `advocacy config show`.")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Directory for all data (ledger, archive, "
+              "index, briefs). Overrides data_dir of the configuration.")
+@click.version_option(package_name="advocacy-monitor")
+@click.pass_context
+def main(ctx: click.Context, config_file: str | None, data_dir: str | None) -> None:
+    """Advocacy Monitor: follow the news about refugees' and migrants' rights, search the evidence,
+    and draft cited briefs.
+
+    \b
+    Example (a complete offline demo in a scratch directory):
+      advocacy --data-dir ./demo-data demo
+    """
+    try:
+        settings = load_settings(config_file)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if data_dir:
+        settings = settings.with_data_dir(data_dir)
+    ctx.obj = settings
+
+
+def _echo_outcome(outcome) -> None:
+    labels = {"stored": click.style("stored   ", fg="green"), "duplicate": click.style("duplicate", fg="yellow"),
+              "off_topic": "off-topic", "not_article": "skipped  ", "failed": click.style("failed   ", fg="red"),
+              "known": "known    "}
+    detail = outcome.title[:70] if outcome.status in ("stored", "duplicate", "off_topic") else outcome.reason
+    click.echo(f"  {labels.get(outcome.status, outcome.status)}  {outcome.url[:80]}  {detail}")
+
+
+def _progress(label: str):
+    def report(done: int, total: int) -> None:
+        click.echo(f"  {label} {done}/{total}")
+    return report
+
+
+def _crawl(settings, **kwargs) -> None:
+    from advocacy.pipeline import run_crawl
+
+    started = time.monotonic()
+    report = run_crawl(settings, on_outcome=_echo_outcome, **kwargs)
+    counts = report.counts()
+    summary = ", ".join(f"{n} {status.replace('_', '-')}" for status, n in sorted(counts.items())) or "nothing new"
+    click.echo(f"Crawl finished in {time.monotonic() - started:.1f}s: {summary}.")
+
+
+@main.command()
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, exists=True),
+              help="Sources file to crawl instead of the configured one.")
+@click.option("--outlet", "outlet_keys", multiple=True, help="Only these outlets (repeatable).")
+@click.pass_obj
+@example("advocacy crawl --sources my-sources.toml --outlet hespress-fr")
+def crawl(settings, sources_file: str | None, outlet_keys: tuple[str, ...]) -> None:
+    """Fetch new articles from the outlets of the sources file.
+
+    Pages already decided about are not fetched again; failed ones are retried."""
+    from advocacy.crawler import load_sources
+
+    outlets = load_sources(Path(sources_file) if sources_file else settings.path_or_none("sources", "file"))
+    if outlet_keys:
+        unknown = set(outlet_keys) - {o.key for o in outlets}
+        if unknown:
+            raise click.ClickException(f"unknown outlet(s): {', '.join(sorted(unknown))}; known: "
+                                       f"{', '.join(o.key for o in outlets)}")
+        outlets = [o for o in outlets if o.key in outlet_keys]
+    _crawl(settings, outlets=outlets)
+
+
+@main.command()
+@click.pass_obj
+@example("advocacy enrich")
+def enrich(settings) -> None:
+    """Tag themes, find entities and embed passages of every collected article."""
+    from advocacy.pipeline import run_enrich
+
+    started = time.monotonic()
+    done = run_enrich(settings, on_batch=_progress("enriched"))
+    click.echo(f"Enriched {done} article{'s' if done != 1 else ''} in {time.monotonic() - started:.1f}s.")
+
+
+@main.command()
+@click.pass_obj
+@example("advocacy index")
+def index(settings) -> None:
+    """Add every enriched article to the search index."""
+    from advocacy.pipeline import run_index
+
+    done = run_index(settings, on_batch=_progress("indexed"))
+    click.echo(f"Indexed {done} article{'s' if done != 1 else ''}.")
+
+
+@main.command()
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, exists=True),
+              help="Sources file to crawl instead of the configured one.")
+@click.pass_context
+@example("advocacy run --sources my-sources.toml")
+def run(ctx, sources_file: str | None) -> None:
+    """All stages in turn: crawl, enrich, index."""
+    ctx.invoke(crawl, sources_file=sources_file, outlet_keys=())
+    ctx.invoke(enrich)
+    ctx.invoke(index)
+
+
+def _filters(theme, lang, outlet, country, since, until):
+    from advocacy.index import SearchFilters
+
+    for value, name in ((since, "--since"), (until, "--until")):
+        if value:
+            try:
+                time.strptime(value, "%Y-%m-%d")
+            except ValueError:
+                raise click.BadParameter(f"{value!r} is not a date like 2024-06-30", param_hint=name) from None
+    return SearchFilters(themes=list(theme), languages=list(lang), outlets=list(outlet), countries=list(country),
+                         since=since, until=until)
+
+
+def _filter_options(command):
+    for option in reversed([
+        click.option("--theme", multiple=True, help="Only articles with this theme (repeatable)."),
+        click.option("--lang", multiple=True, help="Only this language: en, fr, ar (repeatable)."),
+        click.option("--outlet", multiple=True, help="Only this outlet key (repeatable)."),
+        click.option("--country", multiple=True, help="Only outlets of this country code, e.g. MA (repeatable)."),
+        click.option("--since", help="Published on or after this date (YYYY-MM-DD)."),
+        click.option("--until", help="Published on or before this date (YYYY-MM-DD)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _open_store(settings):
+    from advocacy.index import open_store
+
+    return open_store(settings.store_url)
+
+
+@main.command()
+@click.argument("query", required=False, default="")
+@_filter_options
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_obj
+@example('advocacy search "free consultations" refugees --theme health --since 2021-01-01')
+def search(settings, query, theme, lang, outlet, country, since, until, limit, as_json) -> None:
+    """Search the indexed articles. Words must all appear; use "quotes" for phrases, OR, NOT and word*."""
+    store = _open_store(settings)
+    try:
+        result = store.search(query, filters=_filters(theme, lang, outlet, country, since, until), limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps({"query": query, "total": result.total, "hits": [h.__dict__ for h in result.hits]},
+                              ensure_ascii=False, indent=2))
+        return
+    _print_hits(query, result)
+
+
+def _print_hits(query: str, result) -> None:
+    click.echo(f"{result.total} result{'s' if result.total != 1 else ''} for {query!r}"
+               + (f" (showing {len(result.hits)})" if result.total > len(result.hits) else ""))
+    for rank, hit in enumerate(result.hits, 1):
+        click.echo(f"\n{rank}. {click.style(hit.title, bold=True)}")
+        click.echo(f"   {hit.outlet_name} · {hit.language} · {(hit.published_at or 'undated')[:10]} · "
+                   f"{', '.join(hit.themes) or 'no theme'}")
+        click.echo(f"   {hit.snippet}")
+        click.echo(f"   {hit.id[:12]} · {hit.url}")
+
+
+@main.command()
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
+@click.pass_obj
+@example("advocacy show 3fa2c1")
+def show(settings, article_id: str, as_json: bool) -> None:
+    """Show one article: metadata, themes with their reasons, entities and text. ID may be a unique prefix."""
+    with Workspace(settings.data_dir).ledger() as ledger:
+        matches = [i for i in ledger.ids() if i.startswith(article_id.lower())]
+        if not matches:
+            raise click.ClickException(f"no article with id {article_id!r}; find ids with `advocacy search`")
+        if len(matches) > 1:
+            raise click.ClickException(f"{article_id!r} matches {len(matches)} articles; give more characters")
+        article = ledger.get(matches[0])
+    if as_json:
+        click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(click.style(article.title, bold=True))
+    click.echo(f"{article.outlet_name} ({article.outlet}, {article.country}) · {article.language} · stage {article.stage}")
+    click.echo(f"Published {article.published_at or 'unknown'} (date from {article.published_at_source}); "
+               f"fetched {article.fetched_at}")
+    click.echo(f"URL {article.canonical_url or article.url}")
+    for copy in article.duplicates:
+        click.echo(f"Also published at {copy}")
+    click.echo(f"Archived in {article.archive.get('file')} at offset {article.archive.get('offset')}")
+    if article.themes:
+        click.echo("\nThemes:")
+        for theme in article.themes:
+            subs = f" ({', '.join(theme.subthemes)})" if theme.subthemes else ""
+            click.echo(f"  {theme.theme} {theme.score:.2f}{subs} — {theme.reason}")
+    if article.entities:
+        click.echo("\nEntities: " + ", ".join(f"{e.name} [{e.type}] ×{e.count}" for e in article.entities))
+    click.echo("\n" + article.text)
+
+
+@main.command()
+@click.argument("template", required=False)
+@click.option("--template", "template_path", type=click.Path(dir_okay=False, exists=True),
+              help="A template file of your own instead of a built-in name.")
+@click.option("--format", "fmt", type=click.Choice(["md", "docx"]), default="md", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Output file. Default: under DATA_DIR/briefs.")
+@click.option("--theme", multiple=True, help="Only these themes (repeatable). Default: all themes.")
+@click.option("--country", multiple=True, help="Only outlets of this country code (repeatable).")
+@click.option("--since", help="Evidence published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Evidence published on or before this date (YYYY-MM-DD).")
+@click.option("--title", default=None, help="Title of the brief.")
+@click.pass_obj
+@example("advocacy brief policy-paper --format docx --out policy.docx --since 2024-01-01")
+def brief(settings, template, template_path, fmt, out_path, theme, country, since, until, title) -> None:
+    """Write a brief (policy paper, …) from the indexed evidence, as Markdown or Word.
+
+    TEMPLATE is a built-in template name such as policy-paper; a wrong name lists the available ones."""
+    from advocacy.briefs import available_templates
+    from advocacy.pipeline import run_brief
+
+    chosen = template_path or template
+    if not chosen:
+        raise click.UsageError("name a template (available: "
+                               f"{', '.join(available_templates(settings.path_or_none('briefs', 'templates_dir')))}) "
+                               "or pass --template FILE")
+    path = run_brief(settings, template=chosen, fmt=fmt, out_path=Path(out_path) if out_path else None,
+                              filters=_filters(theme, (), (), country, since, until), title=title)
+    click.echo(f"Brief written to {path}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_obj
+@example("advocacy status --json")
+def status(settings, as_json: bool) -> None:
+    """Counts of articles per stage and of pages per crawler decision."""
+    from advocacy.pipeline import status as pipeline_status
+
+    counts = pipeline_status(settings)
+    if as_json:
+        click.echo(json.dumps(counts, indent=2, sort_keys=True))
+        return
+    click.echo(f"Data directory: {counts['data_dir']}")
+    click.echo(f"Articles: {counts['articles']} ("
+               + ", ".join(f"{n} {stage}" for stage, n in counts["by_stage"].items()) + ")")
+    if counts["pages"]:
+        click.echo("Pages: " + ", ".join(f"{n} {status.replace('_', '-')}" for status, n in counts["pages"].items()))
+
+
+@main.command()
+@click.pass_obj
+@example("advocacy --data-dir ./demo-data demo")
+def demo(settings) -> None:
+    """Run the whole pipeline offline on a demo news web served on 127.0.0.1, then search and write a
+    policy paper (Markdown and Word) under the data directory."""
+    from advocacy.demo.run import run_demo
+
+    run_demo(settings, echo=click.echo)
+
+
+@main.group()
+@example("advocacy config init advocacy.toml")
+def config() -> None:
+    """Show or create the configuration file."""
+
+
+@config.command("show")
+@click.pass_obj
+@example("advocacy --config my.toml config show")
+def config_show(settings) -> None:
+    """Print the effective settings and where they came from."""
+    click.echo(f"# from: {settings.source}")
+    click.echo(json.dumps(settings.table, indent=2, ensure_ascii=False))
+
+
+@config.command("init")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@example("advocacy config init advocacy.toml")
+def config_init(path: str, force: bool) -> None:
+    """Write the documented default configuration to PATH, to edit."""
+    target = Path(path)
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} already exists; pass --force to overwrite it")
+    target.write_text(default_config_text(), encoding="utf-8")
+    click.echo(f"Wrote {target}; use it with `advocacy --config {target} …`")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Rendering briefs: templates are data, run in a Jinja2 sandbox, written as Markdown or DOCX."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from advocacy.briefs.errors import BriefError, TemplateNotFound, TemplateRenderError
+
+TEMPLATE_SUFFIX = ".md.j2"
+FORMATS = ("md", "docx")
+
+
+def builtin_templates_dir() -> Path:
+    return Path(str(resources.files("advocacy.templates")))
+
+
+def _search_path(extra_dir: Path | None) -> list[Path]:
+    return [p for p in (extra_dir, builtin_templates_dir()) if p is not None]
+
+
+def available_templates(extra_dir: Path | None = None) -> list[str]:
+    names = set()
+    for directory in _search_path(extra_dir):
+        if directory.is_dir():
+            names.update(p.name[:-len(TEMPLATE_SUFFIX)] for p in directory.glob(f"*{TEMPLATE_SUFFIX}"))
+    return sorted(names)
+
+
+def environment(extra_dir: Path | None = None) -> SandboxedEnvironment:
+    # The sandbox keeps a user's template from reaching Python internals; the loader only serves files
+    # from the template directories, so it cannot read anything else either.
+    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader([str(p) for p in _search_path(extra_dir)]),
+                               autoescape=False, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                               lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["date"] = lambda value: (value or "")[:10] or "undated"
+    return env
+
+
+def render_markdown(template: str, context: dict, *, extra_dir: Path | None = None) -> str:
+    """Render ``template`` (a name such as ``policy-paper``, or a path to a ``.md.j2`` file)."""
+    path = Path(template)
+    if path.suffix == ".j2" or path.is_file():
+        if not path.is_file():
+            raise TemplateNotFound(f"template file {path} does not exist")
+        env, name = environment(path.parent), path.name
+    else:
+        env, name = environment(extra_dir), template + TEMPLATE_SUFFIX
+        if template not in available_templates(extra_dir):
+            raise TemplateNotFound(f"no template named {template!r}; available: "
+                                   f"{', '.join(available_templates(extra_dir)) or 'none'}")
+    try:
+        return env.get_template(name).render(**context)
+    except SecurityError as exc:
+        raise TemplateRenderError(f"template {template!r} tried something templates may not do: {exc}") from None
+    except jinja2.TemplateError as exc:
+        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        raise TemplateRenderError(f"template {template!r} failed{where}: {exc}") from None
+
+
+def write_brief(markdown: str, out_path: Path, *, format: str, title: str) -> Path:
+    if format not in FORMATS:
+        raise BriefError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if format == "md":
+        out_path.write_text(markdown, encoding="utf-8")
+        return out_path
+    from advocacy.briefs.docx import markdown_to_docx
+
+    return markdown_to_docx(markdown, out_path, title=title)
+
+
+def default_output_name(template: str, format: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{Path(template).name.removesuffix(TEMPLATE_SUFFIX)}-{stamp}.{format}"

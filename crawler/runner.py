@@ -1,0 +1,88 @@
+"""Run one crawl of the given outlets with Scrapy, in this process."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+
+from advocacy.crawler.archive import WarcArchive
+from advocacy.crawler.collect import CollectContext, Outcome
+from advocacy.crawler.relevance import RelevanceFilter
+from advocacy.crawler.sources import Outlet
+from advocacy.crawler.spider import OutletSpider
+from advocacy.ledger import Ledger
+
+
+@dataclass
+class CrawlOptions:
+    """Politeness and safety settings, as documented in the [crawler] section of the configuration."""
+    user_agent: str
+    obey_robots_txt: bool = True
+    download_delay: float = 1.0
+    concurrent_requests_per_domain: int = 2
+    max_page_bytes: int = 5_000_000
+    timeout: int = 30
+    crawl_depth: int = 1
+    min_article_chars: int = 400
+    http_proxy: str = ""
+    log_level: str = "ERROR"
+
+    def scrapy_settings(self) -> dict:
+        return {
+            "BOT_NAME": "advocacy-monitor",
+            "USER_AGENT": self.user_agent,
+            "ROBOTSTXT_OBEY": self.obey_robots_txt,
+            "DOWNLOAD_DELAY": self.download_delay,
+            # AutoThrottle adapts the delay to each server's latency; with no delay asked, nothing to adapt.
+            "AUTOTHROTTLE_ENABLED": self.download_delay > 0,
+            "AUTOTHROTTLE_START_DELAY": max(self.download_delay, 0.1),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrent_requests_per_domain,
+            "CONCURRENT_REQUESTS": 16,
+            "DOWNLOAD_MAXSIZE": self.max_page_bytes,
+            "DOWNLOAD_WARNSIZE": 0,
+            "DOWNLOAD_TIMEOUT": self.timeout,
+            "REDIRECT_MAX_TIMES": 5,
+            "RETRY_TIMES": 2,
+            "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+            "COOKIES_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False,
+            "LOG_LEVEL": self.log_level,
+            "ITEM_PIPELINES": {"advocacy.crawler.pipelines.CollectPipeline": 300},
+            "DOWNLOADER_MIDDLEWARES": {"advocacy.crawler.middlewares.FixedProxyMiddleware": 740},
+            "ADVOCACY_HTTP_PROXY": self.http_proxy,
+        }
+
+
+@dataclass
+class CrawlReport:
+    outcomes: list[Outcome]
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for outcome in self.outcomes:
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        return counts
+
+
+def crawl(*, outlets: list[Outlet], ledger_path: Path, archive_dir: Path, relevance: RelevanceFilter,
+          options: CrawlOptions, languages: tuple[str, ...] = ("en", "fr", "ar"), on_outcome=None) -> CrawlReport:
+    """Crawl ``outlets`` once; every page decision lands in the ledger as it is made.
+
+    Scrapy's reactor cannot be restarted, so this runs once per process (the CLI's case).
+    """
+    logging.getLogger("scrapy").setLevel(getattr(logging, options.log_level, logging.ERROR))
+    ledger = Ledger(ledger_path)
+    archive = WarcArchive(archive_dir)
+    context = CollectContext(outlets={o.key: o for o in outlets}, ledger=ledger, archive=archive,
+                             relevance=relevance, min_chars=options.min_article_chars, languages=languages,
+                             crawl_depth=options.crawl_depth, on_outcome=on_outcome)
+    try:
+        process = CrawlerProcess(options.scrapy_settings(), install_root_handler=False)
+        process.crawl(OutletSpider, context=context)
+        process.start()
+    finally:
+        archive.close()
+        ledger.close()
+    return CrawlReport(context.outcomes)

@@ -1,0 +1,111 @@
+"""The source registry: the outlets to follow, kept in a TOML file that non-programmers edit.
+
+Each outlet is one ``[[outlet]]`` table::
+
+    [[outlet]]
+    key = "hespress-fr"                 # short unique id, used in filters and reports
+    name = "Hespress FR"
+    homepage = "https://fr.hespress.com/"
+    country = "MA"                      # ISO 3166-1 alpha-2
+    languages = ["fr"]
+    type = "national"                   # national | regional | international | ngo-un | blog
+    reach = 500000                      # estimated monthly readers, used to weigh exposure
+    feeds = ["https://fr.hespress.com/feed"]
+    sitemaps = []
+    verified = false                    # has someone checked the feeds answer?
+    [outlet.crawl]                      # optional: follow links from the home page
+    allow = ["/societe/"]               # only paths starting with one of these
+    depth = 1
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from advocacy.crawler.errors import SourcesError
+
+OUTLET_TYPES = ("national", "regional", "international", "ngo-un", "blog")
+
+
+@dataclass(frozen=True)
+class Outlet:
+    key: str
+    name: str
+    homepage: str
+    country: str = ""
+    languages: tuple[str, ...] = ()
+    type: str = "national"
+    reach: int = 0
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    crawl_allow: tuple[str, ...] = ()
+    crawl_depth: int | None = None
+    verified: bool = False
+    domains: tuple[str, ...] = field(default=())
+
+    def owns(self, url: str) -> bool:
+        """True when ``url`` is on one of this outlet's hosts (the home page's, its feeds', sitemaps')."""
+        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+        return host in self.domains
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+def _check_url(url: object, where: str) -> str:
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        raise SourcesError(f"{where}: {url!r} is not an http(s) URL")
+    return url
+
+
+def parse_sources(text: str, *, origin: str = "sources") -> list[Outlet]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesError(f"{origin} is not valid TOML: {exc}") from None
+    tables = data.get("outlet", [])
+    if not isinstance(tables, list):
+        raise SourcesError(f"{origin}: outlets must be written as [[outlet]] tables")
+    outlets: list[Outlet] = []
+    seen: set[str] = set()
+    for number, table in enumerate(tables, 1):
+        where = f"{origin}, outlet #{number}"
+        key = table.get("key")
+        if not isinstance(key, str) or not key.strip():
+            raise SourcesError(f"{where}: 'key' is required (a short unique id such as \"hespress-fr\")")
+        where = f"{origin}, outlet {key!r}"
+        if key in seen:
+            raise SourcesError(f"{where}: the key is used twice")
+        seen.add(key)
+        homepage = _check_url(table.get("homepage"), f"{where}, homepage")
+        kind = table.get("type", "national")
+        if kind not in OUTLET_TYPES:
+            raise SourcesError(f"{where}: type {kind!r} is not one of {', '.join(OUTLET_TYPES)}")
+        feeds = tuple(_check_url(u, f"{where}, feeds") for u in table.get("feeds", []))
+        sitemaps = tuple(_check_url(u, f"{where}, sitemaps") for u in table.get("sitemaps", []))
+        crawl = table.get("crawl", {})
+        reach = table.get("reach", 0)
+        if not isinstance(reach, int) or reach < 0:
+            raise SourcesError(f"{where}: reach must be a whole number of readers, not {reach!r}")
+        domains = tuple(dict.fromkeys(_host(u) for u in (homepage, *feeds, *sitemaps)))
+        outlets.append(Outlet(
+            key=key, name=table.get("name", key), homepage=homepage, country=table.get("country", ""),
+            languages=tuple(table.get("languages", [])), type=kind, reach=reach, feeds=feeds,
+            sitemaps=sitemaps, crawl_allow=tuple(crawl.get("allow", [])), crawl_depth=crawl.get("depth"),
+            verified=bool(table.get("verified", False)), domains=domains))
+    return outlets
+
+
+def load_sources(path: str | Path | None = None) -> list[Outlet]:
+    """Outlets from ``path``, or from the starter list shipped with Advocacy Monitor when ``None``."""
+    if path is None:
+        text = resources.files("advocacy.crawler").joinpath("sources.toml").read_text(encoding="utf-8")
+        return parse_sources(text, origin="built-in sources.toml")
+    path = Path(path)
+    if not path.is_file():
+        raise SourcesError(f"sources file {path} does not exist")
+    return parse_sources(path.read_text(encoding="utf-8"), origin=str(path))

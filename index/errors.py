@@ -1,0 +1,17 @@
+"""Exceptions of the index stage."""
+
+
+class IndexError_(Exception):
+    """Base class of the index stage's errors (named so as not to shadow the built-in IndexError)."""
+
+
+class StoreUrlError(IndexError_):
+    """The store URL names no known backend; the message lists the accepted schemes."""
+
+
+class QueryError(IndexError_):
+    """A search query cannot be understood; the message says where the problem is."""
+
+
+class StoreError(IndexError_):
+    """The store is unusable (corrupt file, newer schema, unreachable server)."""
