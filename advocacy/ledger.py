@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS articles (
     outlet TEXT NOT NULL,
     url TEXT NOT NULL,
     content_hash TEXT NOT NULL,
-    band0 INTEGER, band1 INTEGER, band2 INTEGER, band3 INTEGER,
+    band0 INTEGER, band1 INTEGER, band2 INTEGER, band3 INTEGER, band4 INTEGER, band5 INTEGER,
     simhash INTEGER,
     record TEXT NOT NULL,
     vectors BLOB,
@@ -43,6 +43,8 @@ CREATE INDEX IF NOT EXISTS articles_band0 ON articles(band0);
 CREATE INDEX IF NOT EXISTS articles_band1 ON articles(band1);
 CREATE INDEX IF NOT EXISTS articles_band2 ON articles(band2);
 CREATE INDEX IF NOT EXISTS articles_band3 ON articles(band3);
+CREATE INDEX IF NOT EXISTS articles_band4 ON articles(band4);
+CREATE INDEX IF NOT EXISTS articles_band5 ON articles(band5);
 CREATE TABLE IF NOT EXISTS pages (
     url_id TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -72,8 +74,18 @@ def _signed64(value: int) -> int:
     return value - (1 << 64) if value >= (1 << 63) else value
 
 
+# Six bands of 11, 11, 11, 11, 10 and 10 bits: two fingerprints within NEAR_DUPLICATE_BITS of each other
+# agree on at least one band (pigeonhole), so indexed band lookups find every near-duplicate.
+_BAND_WIDTHS = (11, 11, 11, 11, 10, 10)
+NEAR_DUPLICATE_BITS = 5
+
+
 def _bands(simhash: int) -> list[int]:
-    return [(simhash >> (16 * i)) & 0xFFFF for i in range(4)]
+    bands, shift = [], 0
+    for width in _BAND_WIDTHS:
+        bands.append((simhash >> shift) & ((1 << width) - 1))
+        shift += width
+    return bands
 
 
 class Ledger:
@@ -137,7 +149,7 @@ class Ledger:
     # -- articles --------------------------------------------------------------------------------------
 
     def find_duplicate(self, *, ids: list[str], content_hash: str, simhash: int | None,
-                       max_distance: int = 3) -> str | None:
+                       max_distance: int = NEAR_DUPLICATE_BITS) -> str | None:
         """Id of a stored article that is the same story: same URL id, same text, or near-same text."""
         for candidate in dict.fromkeys(ids):
             if self._db.execute("SELECT 1 FROM articles WHERE id=?", (candidate,)).fetchone():
@@ -147,10 +159,8 @@ class Ledger:
             return row[0]
         if simhash is None:
             return None
-        # Two fingerprints within 3 bits share at least one of four 16-bit bands (pigeonhole).
-        bands = _bands(simhash)
-        rows = self._db.execute(
-            "SELECT id, simhash FROM articles WHERE band0=? OR band1=? OR band2=? OR band3=?", bands)
+        rows = self._db.execute("SELECT id, simhash FROM articles WHERE band0=? OR band1=? OR band2=? OR band3=? "
+                                "OR band4=? OR band5=?", _bands(simhash))
         for candidate, other in rows:
             if other is not None and bin((other & 0xFFFFFFFFFFFFFFFF) ^ simhash).count("1") <= max_distance:
                 return candidate
@@ -158,11 +168,11 @@ class Ledger:
 
     def add_article(self, article: Article, *, simhash: int | None = None) -> bool:
         """Store a newly collected article; False (and nothing changed) if its id is already stored."""
-        bands = _bands(simhash) if simhash is not None else [None] * 4
+        bands = _bands(simhash) if simhash is not None else [None] * len(_BAND_WIDTHS)
         cursor = self._db.execute(
             """INSERT OR IGNORE INTO articles (id, stage, outlet, url, content_hash, band0, band1, band2, band3,
-                                               simhash, record, updated_at)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?)""",
+                                               band4, band5, simhash, record, updated_at)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
             (article.id, article.stage, article.outlet, article.url, article.content_hash, *bands,
              _signed64(simhash) if simhash is not None else None, json.dumps(article.to_dict(), ensure_ascii=False),
              _now()))

@@ -28,7 +28,7 @@ def test_duplicates_are_found_by_id_text_and_fingerprint(tmp_path):
         assert ledger.find_duplicate(ids=["none"], content_hash=original.content_hash, simhash=None) == original.id
         near = (0b1011 << 40) ^ 0b101  # two bits apart
         assert ledger.find_duplicate(ids=["none"], content_hash="other", simhash=near) == original.id
-        far = (0b1011 << 40) ^ 0xFFFF0000FFFF
+        far = (0b1011 << 40) ^ 0xFF00FF00FF
         assert ledger.find_duplicate(ids=["none"], content_hash="other", simhash=far) is None
 
 
