@@ -27,7 +27,7 @@ def run_demo(settings: Settings, *, echo: Callable[[str], None] = print) -> dict
     workspace.data_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     started = time.monotonic()
-    with DemoWeb().start() as web:
+    with DemoWeb(virtual_hosts=True) as web:
         sources_path = workspace.data_dir / "demo-sources.toml"
         sources_path.write_text(web.sources_toml(), encoding="utf-8")
         echo(f"Demo news web: {len(web.outlets)} outlets served by {web.proxy_url} "
