@@ -140,6 +140,14 @@ def _fallback_text(tree) -> str:
     return ""
 
 
+def _without_headline(text: str, title: str) -> str:
+    """Extractors often keep the <h1> as the text's first line; the headline is stored apart."""
+    first, _, rest = text.partition("\n")
+    if title and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+        return rest.lstrip()
+    return text
+
+
 def _authors(value: str | None) -> list[str]:
     if not value:
         return []
@@ -167,6 +175,9 @@ def extract_article(html: str, *, url: str, feed_date: datetime | None = None, s
     if not title:
         headings = tree.xpath("//h1")
         title = " ".join(headings[0].text_content().split()) if headings else ""
+    text = _without_headline(text, title)
+    # One paragraph per line from trafilatura; the record keeps paragraphs apart with blank lines.
+    text = "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
     canonical = (tree.xpath("//link[@rel='canonical']/@href") or [""])[0].strip() or _meta(tree, "og:url")
     canonical = urljoin(url, canonical) if canonical else url
     published, source = choose_date(page=_page_date(tree), feed=feed_date, sitemap=sitemap_date,

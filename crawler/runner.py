@@ -49,6 +49,8 @@ class CrawlOptions:
             "COOKIES_ENABLED": False,
             "TELNETCONSOLE_ENABLED": False,
             "LOG_LEVEL": self.log_level,
+            # The command line owns the terminal; Scrapy's messages go through the root logger as-is.
+            "LOG_INSTALL_ROOT_HANDLER": False,
             "ITEM_PIPELINES": {"advocacy.crawler.pipelines.CollectPipeline": 300},
             "DOWNLOADER_MIDDLEWARES": {"advocacy.crawler.middlewares.FixedProxyMiddleware": 740},
             "ADVOCACY_HTTP_PROXY": self.http_proxy,
@@ -79,7 +81,7 @@ def crawl(*, outlets: list[Outlet], ledger_path: Path, archive_dir: Path, releva
                              relevance=relevance, min_chars=options.min_article_chars, languages=languages,
                              crawl_depth=options.crawl_depth, on_outcome=on_outcome)
     try:
-        process = CrawlerProcess(options.scrapy_settings(), install_root_handler=False)
+        process = CrawlerProcess(options.scrapy_settings())
         process.crawl(OutletSpider, context=context)
         process.start()
     finally:

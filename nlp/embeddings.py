@@ -43,6 +43,10 @@ class Encoder:
             location = resolve_model(self.model_name)
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                # A progress bar per model load would drown the command's own progress lines.
+                transformers_logging.disable_progress_bar()
 
                 self._model = SentenceTransformer(location, device=self.device)
             except (OSError, ValueError) as exc:
