@@ -19,8 +19,10 @@ from advocacy.article import STAGES, Article, article_id
 
 SCHEMA_VERSION = 1
 
-# What the crawler concluded about a page. Only "failed" pages are fetched again by a later crawl.
-PAGE_STATUSES = ("stored", "duplicate", "off_topic", "not_article", "failed")
+# What the crawler concluded about a page. "failed" pages are fetched again by a later crawl, and
+# "blocked" ones (forbidden by robots.txt, never fetched) are checked against robots.txt again.
+PAGE_STATUSES = ("stored", "duplicate", "off_topic", "not_article", "blocked", "failed")
+_UNSETTLED = ("blocked", "failed")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -123,9 +125,9 @@ class Ledger:
         return row[0] if row else None
 
     def is_settled(self, url: str) -> bool:
-        """True when the crawler already reached a final decision about ``url`` (anything but failure)."""
+        """True when the crawler already reached a final decision about ``url``."""
         status = self.page_status(url)
-        return status is not None and status != "failed"
+        return status is not None and status not in _UNSETTLED
 
     def record_page(self, url: str, *, outlet: str, status: str, reason: str = "", article: str | None = None,
                     archive: dict | None = None, http_status: int | None = None) -> None:

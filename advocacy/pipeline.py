@@ -43,7 +43,7 @@ def crawl_options(settings: Settings, **overrides):
         download_delay=section["download_delay"],
         concurrent_requests_per_domain=section["concurrent_requests_per_domain"],
         max_page_bytes=section["max_page_bytes"], timeout=section["timeout"], crawl_depth=section["crawl_depth"],
-        min_article_chars=section["min_article_chars"])
+        min_article_chars=section["min_article_chars"], http_proxy=section["http_proxy"])
     for key, value in overrides.items():
         setattr(options, key, value)
     return options

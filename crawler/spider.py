@@ -5,6 +5,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import scrapy
+from scrapy.downloadermiddlewares.robotstxt import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
@@ -131,12 +132,15 @@ class OutletSpider(scrapy.Spider):
     def failed(self, failure):
         request = failure.request
         outlet = request.cb_kwargs.get("outlet")
+        page_status = "failed"
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
             status = failure.value.response.status
+        elif failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+            reason, status, page_status = "forbidden by robots.txt", None, "blocked"
         else:
             reason, status = f"{failure.type.__name__}: {failure.getErrorMessage()}", None
         if outlet is not None and request.callback == self.parse_page:
-            self.context.ledger.record_page(request.url, outlet=outlet.key, status="failed", reason=reason,
+            self.context.ledger.record_page(request.url, outlet=outlet.key, status=page_status, reason=reason,
                                             http_status=status)
         self.logger.warning("%s: %s failed (%s)", outlet.key if outlet else "?", request.url, reason)
