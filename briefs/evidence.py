@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from advocacy.article import Article
 from advocacy.index import SearchFilters, Store
 
-_SENTENCE_END = re.compile(r"(?<=[.!?؟»\"])\s+")
+# A sentence ends at . ! ? or ؟, possibly followed by a closing quote; a quote alone ends nothing.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?؟])|(?<=[.!?؟][\"»”’]))\s+")
 
 
 @dataclass
@@ -76,9 +77,12 @@ def _recency(published_at: str | None, now: datetime) -> float:
     if not published_at:
         return 0.5
     try:
-        age_days = (now - datetime.fromisoformat(published_at)).days
+        published = datetime.fromisoformat(published_at)
     except ValueError:
         return 0.5
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=timezone.utc)
+    age_days = (now - published).days
     return 1.0 / (1.0 + max(age_days, 0) / 730)
 
 

@@ -55,10 +55,26 @@ def render_markdown(template: str, context: dict, *, extra_dir: Path | None = No
     try:
         return env.get_template(name).render(**context)
     except SecurityError as exc:
-        raise TemplateRenderError(f"template {template!r} tried something templates may not do: {exc}") from None
+        raise TemplateRenderError(f"template {template!r}{_where(exc, name)} tried something templates may not "
+                                  f"do: {exc}") from None
     except jinja2.TemplateError as exc:
-        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
-        raise TemplateRenderError(f"template {template!r} failed{where}: {exc}") from None
+        raise TemplateRenderError(f"template {template!r} failed{_where(exc, name)}: {exc}") from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError, RecursionError) as exc:
+        # A template is user data: its runtime errors are reported like syntax errors, never as tracebacks.
+        raise TemplateRenderError(f"template {template!r} failed{_where(exc, name)}: "
+                                  f"{type(exc).__name__}: {exc}") from None
+
+
+def _where(exc: BaseException, name: str) -> str:
+    """" (line N)" of the template line that failed. Syntax errors carry it; for runtime errors Jinja2
+    rewrites the traceback so that the template's frames point at template lines."""
+    line = getattr(exc, "lineno", None)
+    traceback = exc.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename.endswith(name):
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return f" (line {line})" if line else ""
 
 
 def write_brief(markdown: str, out_path: Path, *, format: str, title: str) -> Path:

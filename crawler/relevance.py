@@ -36,15 +36,22 @@ class RelevanceFilter:
             text = resources.files("advocacy.crawler").joinpath("relevance.toml").read_text(encoding="utf-8")
             origin = "built-in relevance.toml"
         else:
+            if not Path(path).is_file():
+                raise CrawlerError(f"relevance lexicon {path} does not exist")
             text, origin = Path(path).read_text(encoding="utf-8"), str(path)
         try:
             terms = tomllib.loads(text)["terms"]
         except (tomllib.TOMLDecodeError, KeyError) as exc:
             raise CrawlerError(f"{origin}: expected a [terms] table with strong/weak lists ({exc})") from None
+        if not isinstance(terms, dict):
+            raise CrawlerError(f"{origin}: [terms] must be a table with strong and weak term lists")
         weights: dict[str, float] = {}
         for tier, weight in TIER_WEIGHTS.items():
-            for language, words in terms.get(tier, {}).items():
-                if not isinstance(words, list):
+            tier_table = terms.get(tier, {})
+            if not isinstance(tier_table, dict):
+                raise CrawlerError(f"{origin}: terms.{tier} must be a table of language = [\"term\", ...]")
+            for language, words in tier_table.items():
+                if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
                     raise CrawlerError(f"{origin}: terms.{tier}.{language} must be a list of strings")
                 for word in words:
                     weights[word] = max(weights.get(word, 0.0), weight)

@@ -41,10 +41,15 @@ def feed_entries(body: bytes) -> list[tuple[str, str]]:
         if not link:
             guid = item.xpath("./*[local-name()='guid' and not(@isPermaLink='false')]/text()")
             link = guid[0].strip() if guid else ""
-        dates = item.xpath("./*[local-name()='pubDate' or local-name()='published' or local-name()='date' "
-                           "or local-name()='updated']/text()")
+        date = ""
+        # Publication first: Atom feeds often list <updated> before <published>.
+        for name in ("pubDate", "published", "issued", "date", "updated", "modified"):
+            found = item.xpath(f"./*[local-name()='{name}']/text()")
+            if found and found[0].strip():
+                date = found[0].strip()
+                break
         if link:
-            entries.append((link, dates[0].strip() if dates else ""))
+            entries.append((link, date))
     return entries
 
 

@@ -6,7 +6,7 @@ import re
 from advocacy.article import Passage
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\n\s*\n|\Z)", re.S)
-_SENTENCE_END = re.compile(r"(?<=[.!?؟»\"])\s+")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?؟])|(?<=[.!?؟][\"»”’]))\s+")
 
 
 def _pieces(text: str, limit: int):
