@@ -24,10 +24,12 @@ Content (crawler)
     fetched_at           ISO 8601 date-time (UTC) of the fetch.
     language             ISO 639-1 code (``en``, ``fr``, ``ar``) detected from the text itself.
     content_hash         SHA-256 (hex) of the normalised text: equal hashes mean the same story text.
-    relevance            Score of the crawler's refugees/migrants relevance filter, with matched terms.
+    relevance            The crawler's refugees/migrants relevance filter: ``{"score", "terms", "relevant"}``.
     archive              Where the raw response is kept: ``{"file": "crawl-….warc.gz", "offset": N}``,
                          relative to the archive directory. Re-extraction reads it; nothing is refetched.
     duplicates           URLs of copies of this story found elsewhere (syndication, URL variants).
+    carried_by           Keys of the other outlets that published this story (syndication), so exposure
+                         counts credit every outlet that carried it.
 Enrichment (nlp)
     themes               One :class:`ThemeScore` per theme above the threshold, best first: calibrated
                          score in [0, 1], subthemes and the reason (matched terms, decisive passages).
@@ -50,20 +52,26 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 STAGES = ("collected", "enriched", "indexed")
 
-# Query parameters that identify a campaign or a visitor, never a different story.
-_TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|xtor|at_\w+|_ga)$", re.I)
+# Query parameters that identify a campaign, a visitor or a page format, never a different story.
+_TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|xtor|at_\w+|_ga|amp|outputtype|"
+                              r"output_type)$", re.I)
+# Host prefixes of mobile and AMP editions that serve the same stories as the main site.
+_EDITION_HOST = re.compile(r"^(?:www|m|mobile|amp)\.", re.I)
+# AMP editions put "amp" as a path segment (/amp/2024/story, /2024/story/amp) or suffix (story.amp.html).
+_AMP_SEGMENT = re.compile(r"(?:(?<=/)amp(?=/|$)|\.amp(?=\.html?$))", re.I)
 
 
 def normalise_url(url: str) -> str:
-    """Return the form of ``url`` used for identity: lower-case scheme and host, no default port, no
-    fragment, no tracking parameters, sorted query, no trailing slash except for the root."""
+    """Return the form of ``url`` used for identity: lower-case scheme and host without www/m/amp prefixes,
+    no default port, no fragment, no tracking or format parameters, no AMP path segment, sorted query, no
+    trailing slash except for the root."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
+    host = _EDITION_HOST.sub("", (parts.hostname or "").lower())
     port = parts.port
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
-    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    path = re.sub(r"/{2,}", "/", _AMP_SEGMENT.sub("", parts.path or "/"))
     if len(path) > 1:
         path = path.rstrip("/")
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -138,6 +146,7 @@ class Article:
     relevance: dict[str, Any] = field(default_factory=dict)
     archive: dict[str, Any] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)
+    carried_by: list[str] = field(default_factory=list)
     themes: list[ThemeScore] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)

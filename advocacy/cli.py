@@ -93,12 +93,14 @@ def _crawl(settings, **kwargs) -> None:
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False, exists=True),
               help="Sources file to crawl instead of the configured one.")
 @click.option("--outlet", "outlet_keys", multiple=True, help="Only these outlets (repeatable).")
+@click.option("--force", is_flag=True, help="Poll every feed, sitemap and home page now, even those not due yet.")
 @click.pass_obj
 @example("advocacy crawl --sources my-sources.toml --outlet hespress-fr")
-def crawl(settings, sources_file: str | None, outlet_keys: tuple[str, ...]) -> None:
+def crawl(settings, sources_file: str | None, outlet_keys: tuple[str, ...], force: bool = False) -> None:
     """Fetch new articles from the outlets of the sources file.
 
-    Pages already decided about are not fetched again; failed ones are retried."""
+    Feeds, sitemaps and home pages are polled when due (busy ones often, quiet ones rarely); pages already
+    decided about are not fetched again, and failed ones are retried."""
     from advocacy.crawler import load_sources
 
     outlets = load_sources(Path(sources_file) if sources_file else settings.path_or_none("sources", "file"))
@@ -108,7 +110,7 @@ def crawl(settings, sources_file: str | None, outlet_keys: tuple[str, ...]) -> N
             raise click.ClickException(f"unknown outlet(s): {', '.join(sorted(unknown))}; known: "
                                        f"{', '.join(o.key for o in outlets)}")
         outlets = [o for o in outlets if o.key in outlet_keys]
-    _crawl(settings, outlets=outlets)
+    _crawl(settings, outlets=outlets, force=force)
 
 
 @main.command()
@@ -141,7 +143,7 @@ def index(settings) -> None:
 @example("advocacy run --sources my-sources.toml")
 def run(ctx, sources_file: str | None) -> None:
     """All stages in turn: crawl, enrich, index."""
-    ctx.invoke(crawl, sources_file=sources_file, outlet_keys=())
+    ctx.invoke(crawl, sources_file=sources_file, outlet_keys=(), force=False)
     ctx.invoke(enrich)
     ctx.invoke(index)
 

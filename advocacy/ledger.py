@@ -17,11 +17,12 @@ import numpy as np
 
 from advocacy.article import STAGES, Article, article_id
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-# What the crawler concluded about a page. "failed" pages are fetched again by a later crawl, and
-# "blocked" ones (forbidden by robots.txt, never fetched) are checked against robots.txt again.
-PAGE_STATUSES = ("stored", "duplicate", "off_topic", "not_article", "blocked", "failed")
+# What the crawler concluded about a page. "fetched" pages are archived but not yet extracted (a crawl was
+# interrupted); the next crawl finishes them from the archive. "failed" pages are fetched again by a later
+# crawl, and "blocked" ones (forbidden by robots.txt, never fetched) are checked against robots.txt again.
+PAGE_STATUSES = ("fetched", "stored", "duplicate", "off_topic", "not_article", "blocked", "failed")
 _UNSETTLED = ("blocked", "failed")
 
 _SCHEMA = """
@@ -32,8 +33,7 @@ CREATE TABLE IF NOT EXISTS articles (
     outlet TEXT NOT NULL,
     url TEXT NOT NULL,
     content_hash TEXT NOT NULL,
-    band0 INTEGER, band1 INTEGER, band2 INTEGER, band3 INTEGER, band4 INTEGER, band5 INTEGER,
-    simhash INTEGER,
+    minhash BLOB,
     record TEXT NOT NULL,
     vectors BLOB,
     vector_dim INTEGER,
@@ -41,12 +41,8 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_stage ON articles(stage);
 CREATE INDEX IF NOT EXISTS articles_content_hash ON articles(content_hash);
-CREATE INDEX IF NOT EXISTS articles_band0 ON articles(band0);
-CREATE INDEX IF NOT EXISTS articles_band1 ON articles(band1);
-CREATE INDEX IF NOT EXISTS articles_band2 ON articles(band2);
-CREATE INDEX IF NOT EXISTS articles_band3 ON articles(band3);
-CREATE INDEX IF NOT EXISTS articles_band4 ON articles(band4);
-CREATE INDEX IF NOT EXISTS articles_band5 ON articles(band5);
+CREATE TABLE IF NOT EXISTS story_bands (band INTEGER NOT NULL, key INTEGER NOT NULL, article_id TEXT NOT NULL,
+                                        PRIMARY KEY (band, key, article_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pages (
     url_id TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -58,10 +54,36 @@ CREATE TABLE IF NOT EXISTS pages (
     archive_offset INTEGER,
     http_status INTEGER,
     attempts INTEGER NOT NULL DEFAULT 1,
-    fetched_at TEXT NOT NULL
+    fetched_at TEXT NOT NULL,
+    discovered_via TEXT NOT NULL DEFAULT '',
+    feed_date TEXT,
+    sitemap_date TEXT
 );
 CREATE INDEX IF NOT EXISTS pages_status ON pages(status);
+CREATE TABLE IF NOT EXISTS endpoints (
+    url TEXT PRIMARY KEY,
+    outlet TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_attempt TEXT,
+    last_success TEXT,
+    last_status TEXT NOT NULL DEFAULT '',
+    items INTEGER NOT NULL DEFAULT 0,
+    new_items INTEGER NOT NULL DEFAULT 0,
+    newest_item TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    next_poll TEXT
+);
 """
+
+# Columns added after the first release of a table: (table, column, declaration).
+_ADDED_COLUMNS = (
+    ("articles", "minhash", "BLOB"),
+    ("pages", "discovered_via", "TEXT NOT NULL DEFAULT ''"),
+    ("pages", "feed_date", "TEXT"),
+    ("pages", "sitemap_date", "TEXT"),
+)
 
 
 class LedgerError(RuntimeError):
@@ -72,22 +94,12 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _signed64(value: int) -> int:
-    return value - (1 << 64) if value >= (1 << 63) else value
-
-
-# Six bands of 11, 11, 11, 11, 10 and 10 bits: two fingerprints within NEAR_DUPLICATE_BITS of each other
-# agree on at least one band (pigeonhole), so indexed band lookups find every near-duplicate.
-_BAND_WIDTHS = (11, 11, 11, 11, 10, 10)
-NEAR_DUPLICATE_BITS = 5
-
-
-def _bands(simhash: int) -> list[int]:
-    bands, shift = [], 0
-    for width in _BAND_WIDTHS:
-        bands.append((simhash >> shift) & ((1 << width) - 1))
-        shift += width
-    return bands
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a ledger written by an earlier version up to date, in place, keeping every row."""
+    for table, column, declaration in _ADDED_COLUMNS:
+        existing = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in existing:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 class Ledger:
@@ -104,10 +116,12 @@ class Ledger:
             row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"{self.path} is not a usable ledger ({exc}); move it aside and rerun") from None
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
+        if row is not None and int(row[0]) > SCHEMA_VERSION:
             raise LedgerError(f"{self.path} was written by a newer Advocacy Monitor (schema {row[0]}); upgrade first")
+        if row is None or int(row[0]) < SCHEMA_VERSION:
+            with self.transaction():
+                _migrate(self._db)
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         self._db.close()
@@ -130,64 +144,147 @@ class Ledger:
         return status is not None and status not in _UNSETTLED
 
     def record_page(self, url: str, *, outlet: str, status: str, reason: str = "", article: str | None = None,
-                    archive: dict | None = None, http_status: int | None = None) -> None:
+                    archive: dict | None = None, http_status: int | None = None, discovered_via: str = "",
+                    feed_date: str | None = None, sitemap_date: str | None = None) -> None:
         if status not in PAGE_STATUSES:
             raise ValueError(f"unknown page status {status!r}; expected one of {', '.join(PAGE_STATUSES)}")
         archive = archive or {}
+        # A decision about an archived page keeps the archive location and discovery facts it already had.
         self._db.execute(
             """INSERT INTO pages (url_id, url, outlet, status, reason, article_id, archive_file, archive_offset,
-                                  http_status, fetched_at)
-               VALUES (?,?,?,?,?,?,?,?,?,?)
+                                  http_status, fetched_at, discovered_via, feed_date, sitemap_date)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
                ON CONFLICT(url_id) DO UPDATE SET status=excluded.status, reason=excluded.reason,
-                   article_id=excluded.article_id, archive_file=excluded.archive_file,
-                   archive_offset=excluded.archive_offset, http_status=excluded.http_status,
-                   fetched_at=excluded.fetched_at, attempts=pages.attempts + 1""",
+                   article_id=excluded.article_id,
+                   archive_file=COALESCE(excluded.archive_file, pages.archive_file),
+                   archive_offset=COALESCE(excluded.archive_offset, pages.archive_offset),
+                   http_status=COALESCE(excluded.http_status, pages.http_status),
+                   fetched_at=excluded.fetched_at,
+                   discovered_via=CASE WHEN excluded.discovered_via != '' THEN excluded.discovered_via
+                                       ELSE pages.discovered_via END,
+                   feed_date=COALESCE(excluded.feed_date, pages.feed_date),
+                   sitemap_date=COALESCE(excluded.sitemap_date, pages.sitemap_date),
+                   attempts=pages.attempts + (excluded.status IN ('fetched', 'failed', 'blocked')
+                                              OR pages.status NOT IN ('fetched'))""",
             (article_id(url), url, outlet, status, reason, article, archive.get("file"), archive.get("offset"),
-             http_status, _now()))
+             http_status, _now(), discovered_via, feed_date, sitemap_date))
+
+    def retry_candidates(self, *, max_attempts: int) -> list[dict]:
+        """Failed or robots-blocked pages worth asking for again (fewer than ``max_attempts`` so far)."""
+        rows = self._db.execute(
+            """SELECT url, outlet, discovered_via, feed_date, sitemap_date FROM pages
+               WHERE status IN ('failed', 'blocked') AND attempts < ? ORDER BY fetched_at""",
+            (max_attempts,)).fetchall()
+        keys = ("url", "outlet", "discovered_via", "feed_date", "sitemap_date")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def pending_pages(self) -> list[dict]:
+        """Pages archived by an interrupted crawl and not yet decided about, oldest first."""
+        rows = self._db.execute(
+            """SELECT url, outlet, archive_file, archive_offset, http_status, discovered_via, feed_date, sitemap_date
+               FROM pages WHERE status='fetched' ORDER BY fetched_at""").fetchall()
+        keys = ("url", "outlet", "archive_file", "archive_offset", "http_status", "discovered_via", "feed_date",
+                "sitemap_date")
+        return [dict(zip(keys, row)) for row in rows]
 
     def page_counts(self) -> dict[str, int]:
         return dict(self._db.execute("SELECT status, COUNT(*) FROM pages GROUP BY status ORDER BY status"))
 
+    # -- discovery endpoints (feeds, sitemaps, home pages) --------------------------------------------
+
+    def endpoint(self, url: str) -> dict | None:
+        row = self._db.execute("SELECT * FROM endpoints WHERE url=?", (url,)).fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in self._db.execute("SELECT * FROM endpoints LIMIT 0").description]
+        return dict(zip(names, row))
+
+    def endpoints(self) -> list[dict]:
+        cursor = self._db.execute("SELECT * FROM endpoints ORDER BY outlet, kind, url")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor]
+
+    def record_endpoint(self, url: str, *, outlet: str, kind: str, ok: bool, status: str, next_poll: str,
+                        etag: str | None = None, last_modified: str | None = None, items: int | None = None,
+                        new_items: int | None = None, newest_item: str | None = None) -> None:
+        """Remember how a feed, sitemap or home page answered, and when to ask it again."""
+        now = _now()
+        self._db.execute(
+            """INSERT INTO endpoints (url, outlet, kind, etag, last_modified, last_attempt, last_success, last_status,
+                                      items, new_items, newest_item, failures, next_poll)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT(url) DO UPDATE SET outlet=excluded.outlet, kind=excluded.kind,
+                   etag=COALESCE(excluded.etag, endpoints.etag),
+                   last_modified=COALESCE(excluded.last_modified, endpoints.last_modified),
+                   last_attempt=excluded.last_attempt,
+                   last_success=COALESCE(excluded.last_success, endpoints.last_success),
+                   last_status=excluded.last_status,
+                   items=COALESCE(?, endpoints.items), new_items=COALESCE(?, endpoints.new_items),
+                   newest_item=COALESCE(excluded.newest_item, endpoints.newest_item),
+                   failures=CASE WHEN ? THEN 0 ELSE endpoints.failures + 1 END,
+                   next_poll=excluded.next_poll""",
+            (url, outlet, kind, etag, last_modified, now, now if ok else None, status, items or 0, new_items or 0,
+             newest_item, 0 if ok else 1, next_poll, items, new_items, ok))
+
     # -- articles --------------------------------------------------------------------------------------
 
-    def find_duplicate(self, *, ids: list[str], content_hash: str, simhash: int | None,
-                       max_distance: int = NEAR_DUPLICATE_BITS) -> str | None:
-        """Id of a stored article that is the same story: same URL id, same text, or near-same text."""
+    def find_duplicate(self, *, ids: list[str], content_hash: str, signature: np.ndarray | None = None,
+                       band_keys: list[int] | None = None, threshold: float = 0.6) -> str | None:
+        """Id of a stored article that is the same story: same URL id, same text, or near-same text
+        (MinHash similarity at least ``threshold``, candidates found through the band index)."""
         for candidate in dict.fromkeys(ids):
             if self._db.execute("SELECT 1 FROM articles WHERE id=?", (candidate,)).fetchone():
                 return candidate
         row = self._db.execute("SELECT id FROM articles WHERE content_hash=? LIMIT 1", (content_hash,)).fetchone()
         if row:
             return row[0]
-        if simhash is None:
+        if signature is None or not band_keys:
             return None
-        rows = self._db.execute("SELECT id, simhash FROM articles WHERE band0=? OR band1=? OR band2=? OR band3=? "
-                                "OR band4=? OR band5=?", _bands(simhash))
-        for candidate, other in rows:
-            if other is not None and bin((other & 0xFFFFFFFFFFFFFFFF) ^ simhash).count("1") <= max_distance:
-                return candidate
-        return None
+        clauses = " OR ".join("(band=? AND key=?)" for _ in band_keys)
+        params = [value for pair in enumerate(band_keys) for value in pair]
+        candidates = [r[0] for r in self._db.execute(
+            f"SELECT DISTINCT article_id FROM story_bands WHERE {clauses}", params)]
+        best, best_similarity = None, threshold
+        for candidate in candidates:
+            blob = self._db.execute("SELECT minhash FROM articles WHERE id=?", (candidate,)).fetchone()
+            if blob and blob[0]:
+                other = np.frombuffer(blob[0], dtype=np.uint64)
+                similarity = float(np.mean(other == signature)) if len(other) == len(signature) else 0.0
+                if similarity >= best_similarity:
+                    best, best_similarity = candidate, similarity
+        return best
 
-    def add_article(self, article: Article, *, simhash: int | None = None) -> bool:
+    def add_article(self, article: Article, *, signature: np.ndarray | None = None,
+                    band_keys: list[int] | None = None) -> bool:
         """Store a newly collected article; False (and nothing changed) if its id is already stored."""
-        bands = _bands(simhash) if simhash is not None else [None] * len(_BAND_WIDTHS)
-        cursor = self._db.execute(
-            """INSERT OR IGNORE INTO articles (id, stage, outlet, url, content_hash, band0, band1, band2, band3,
-                                               band4, band5, simhash, record, updated_at)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-            (article.id, article.stage, article.outlet, article.url, article.content_hash, *bands,
-             _signed64(simhash) if simhash is not None else None, json.dumps(article.to_dict(), ensure_ascii=False),
-             _now()))
-        return cursor.rowcount == 1
+        with self.transaction():
+            cursor = self._db.execute(
+                """INSERT OR IGNORE INTO articles (id, stage, outlet, url, content_hash, minhash, record, updated_at)
+                   VALUES (?,?,?,?,?,?,?,?)""",
+                (article.id, article.stage, article.outlet, article.url, article.content_hash,
+                 signature.astype(np.uint64).tobytes() if signature is not None else None,
+                 json.dumps(article.to_dict(), ensure_ascii=False), _now()))
+            if cursor.rowcount == 1 and band_keys:
+                self._db.executemany("INSERT OR IGNORE INTO story_bands VALUES (?,?,?)",
+                                     [(band, key, article.id) for band, key in enumerate(band_keys)])
+            return cursor.rowcount == 1
 
-    def add_duplicate_url(self, original_id: str, url: str) -> None:
-        """Remember that ``url`` carries the story ``original_id``; an indexed story goes back one stage so
-        the index learns of the new copy."""
+    def add_duplicate_url(self, original_id: str, url: str, *, outlet: str | None = None) -> None:
+        """Remember that ``url`` (of ``outlet``) carries the story ``original_id``; an indexed story goes back
+        one stage so the index learns of the new copy."""
         with self.transaction():
             article = self.get(original_id)
-            if article is None or url in article.duplicates:
+            if article is None:
                 return
-            article.duplicates.append(url)
+            changed = False
+            if url not in article.duplicates and url not in (article.url, article.canonical_url):
+                article.duplicates.append(url)
+                changed = True
+            if outlet and outlet not in article.carried_by:
+                article.carried_by.append(outlet)
+                changed = True
+            if not changed:
+                return
             if article.stage == "indexed":
                 article.stage = "enriched"
             self._write(article)

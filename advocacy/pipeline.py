@@ -43,7 +43,9 @@ def crawl_options(settings: Settings, **overrides):
         download_delay=section["download_delay"],
         concurrent_requests_per_domain=section["concurrent_requests_per_domain"],
         max_page_bytes=section["max_page_bytes"], timeout=section["timeout"], crawl_depth=section["crawl_depth"],
-        min_article_chars=section["min_article_chars"], http_proxy=section["http_proxy"])
+        min_article_chars=section["min_article_chars"], http_proxy=section["http_proxy"], keep=section["keep"],
+        extract_workers=section["extract_workers"], max_attempts=section["max_attempts"],
+        max_retry_after=float(section["max_retry_after"]))
     for key, value in overrides.items():
         setattr(options, key, value)
     return options

@@ -1,7 +1,8 @@
 """What happens to a fetched page: archive it, extract it, judge it, deduplicate it, store it.
 
-A plain function, so the Scrapy pipeline stays a thin wrapper and re-extraction from the archive can run
-the same steps without a crawler.
+Archiving comes first and is recorded at once (page status "fetched"), so a crawl killed at any moment
+can finish the page later from the archive instead of fetching it again. Extraction is the expensive part;
+it is a plain function of the page so that it can run in worker processes.
 """
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from datetime import datetime, timezone
 
 from advocacy.article import Article, article_id, content_hash
 from advocacy.crawler.archive import RawPage, WarcArchive
-from advocacy.crawler.extract import extract_article
-from advocacy.crawler.fingerprint import simhash
+from advocacy.crawler.extract import Extracted, extract_article, parse_date
 from advocacy.crawler.relevance import RelevanceFilter
 from advocacy.crawler.sources import Outlet
+from advocacy.crawler.stories import SAME_STORY_SIMILARITY, band_keys, signature
 from advocacy.ledger import Ledger
+
+KEEP_CHOICES = ("relevant", "all")
 
 
 @dataclass
@@ -49,17 +52,55 @@ class CollectContext:
     min_chars: int = 400
     languages: tuple[str, ...] = ("en", "fr", "ar")
     crawl_depth: int = 1
+    keep: str = "relevant"
     outcomes: list[Outcome] = field(default_factory=list)
     on_outcome: object = None  # callable(Outcome) for progress display
 
+    def report(self, outcome: Outcome) -> Outcome:
+        self.outcomes.append(outcome)
+        if self.on_outcome:
+            self.on_outcome(outcome)
+        return outcome
 
-def collect_page(page: FetchedPage, context: CollectContext) -> Outcome:
+
+@dataclass
+class ExtractionJob:
+    """The picklable input of extraction, sent to a worker process."""
+    html: str
+    url: str
+    feed_date: datetime | None
+    sitemap_date: datetime | None
+    fetched_at: datetime
+    min_chars: int
+    languages: tuple[str, ...]
+
+
+def run_extraction(job: ExtractionJob) -> Extracted:
+    return extract_article(job.html, url=job.url, feed_date=job.feed_date, sitemap_date=job.sitemap_date,
+                           fetched_at=job.fetched_at, min_chars=job.min_chars, languages=job.languages)
+
+
+def archive_page(page: FetchedPage, context: CollectContext) -> dict:
+    """Archive the raw response and record the page as fetched; returns the archive location."""
+    location = context.archive.write(RawPage(page.url, page.status, page.headers, page.body))
+    context.ledger.record_page(
+        page.url, outlet=page.outlet, status="fetched", archive=location, http_status=page.status,
+        discovered_via=page.discovered_via,
+        feed_date=page.feed_date.isoformat() if page.feed_date else None,
+        sitemap_date=page.sitemap_date.isoformat() if page.sitemap_date else None)
+    return location
+
+
+def extraction_job(page: FetchedPage, context: CollectContext) -> ExtractionJob:
+    return ExtractionJob(html=page.html, url=page.url, feed_date=page.feed_date, sitemap_date=page.sitemap_date,
+                         fetched_at=datetime.now(timezone.utc), min_chars=context.min_chars,
+                         languages=context.languages)
+
+
+def decide(page: FetchedPage, extracted: Extracted, location: dict, context: CollectContext) -> Outcome:
+    """Judge an extracted page and record the decision: not an article, off-topic, a copy, or a new story."""
     outlet = context.outlets[page.outlet]
     ledger = context.ledger
-    fetched_at = datetime.now(timezone.utc)
-    location = context.archive.write(RawPage(page.url, page.status, page.headers, page.body))
-    extracted = extract_article(page.html, url=page.url, feed_date=page.feed_date, sitemap_date=page.sitemap_date,
-                                fetched_at=fetched_at, min_chars=context.min_chars, languages=context.languages)
 
     def settle(status: str, reason: str = "", article: str | None = None) -> Outcome:
         ledger.record_page(page.url, outlet=outlet.key, status=status, reason=reason, article=article,
@@ -69,7 +110,8 @@ def collect_page(page: FetchedPage, context: CollectContext) -> Outcome:
     if not extracted.is_article:
         return settle("not_article", extracted.why_not_article)
     relevance = context.relevance.score(title=extracted.title, text=extracted.text)
-    if not context.relevance.is_relevant(relevance):
+    relevant = context.relevance.is_relevant(relevance)
+    if not relevant and context.keep != "all":
         return settle("off_topic", f"relevance {relevance.score:.1f} < {context.relevance.threshold:g}")
 
     # The canonical URL names the story when the outlet declares one of its own; a canonical pointing to
@@ -77,29 +119,71 @@ def collect_page(page: FetchedPage, context: CollectContext) -> Outcome:
     canonical = extracted.canonical_url if outlet.owns(extracted.canonical_url) else page.url
     story_id = article_id(canonical)
     text_hash = content_hash(extracted.text)
-    fingerprint = simhash(extracted.text)
+    fingerprint = signature(extracted.text)
+    keys = band_keys(fingerprint) if fingerprint is not None else None
     existing = ledger.find_duplicate(ids=[story_id, article_id(page.url)], content_hash=text_hash,
-                                     simhash=fingerprint)
+                                     signature=fingerprint, band_keys=keys, threshold=SAME_STORY_SIMILARITY)
     if existing == story_id:
         with ledger.transaction():
+            ledger.add_duplicate_url(story_id, page.url)
             outcome = settle("stored", "another URL of a stored article", story_id)
         outcome.status = "known"
         return outcome
     if existing:
         with ledger.transaction():
-            ledger.add_duplicate_url(existing, page.url)
+            original = ledger.get(existing)
+            ledger.add_duplicate_url(existing, page.url,
+                                     outlet=outlet.key if original and original.outlet != outlet.key else None)
             return settle("duplicate", "same story as a stored article", existing)
 
     article = Article(
         id=story_id, url=page.url, canonical_url=canonical, outlet=outlet.key, outlet_name=outlet.name,
         country=outlet.country, discovered_via=page.discovered_via, title=extracted.title, text=extracted.text,
         authors=extracted.authors, published_at=extracted.published_at,
-        published_at_source=extracted.published_at_source, fetched_at=fetched_at.isoformat(timespec="seconds"),
-        language=extracted.language, content_hash=text_hash, relevance=relevance.as_dict(), archive=location,
+        published_at_source=extracted.published_at_source,
+        fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), language=extracted.language,
+        content_hash=text_hash, relevance={**relevance.as_dict(), "relevant": relevant}, archive=location,
         stage="collected")
     with ledger.transaction():
-        ledger.add_article(article, simhash=fingerprint)
+        ledger.add_article(article, signature=fingerprint, band_keys=keys)
         if canonical != page.url:
             ledger.record_page(canonical, outlet=outlet.key, status="stored", reason="canonical URL",
                                article=story_id, archive=location, http_status=page.status)
-        return settle("stored", "", story_id)
+        return settle("stored", "" if relevant else "kept although off-topic (keep = all)", story_id)
+
+
+def collect_page(page: FetchedPage, context: CollectContext) -> Outcome:
+    """Archive, extract and decide in this process (imports, tests, re-runs over the archive)."""
+    location = archive_page(page, context)
+    return decide(page, run_extraction(extraction_job(page, context)), location, context)
+
+
+def page_from_archive(pending: dict, context: CollectContext) -> FetchedPage:
+    """Rebuild a fetched page from its archived response (a crawl stopped before deciding about it)."""
+    from advocacy.crawler.charset import decode_html
+
+    raw = context.archive.read({"file": pending["archive_file"], "offset": pending["archive_offset"]})
+    html, _ = decode_html(raw.body, content_type=raw.headers.get("Content-Type"))
+    return FetchedPage(url=pending["url"], outlet=pending["outlet"], status=raw.status, headers=raw.headers,
+                       body=raw.body, html=html, discovered_via=pending["discovered_via"] or "",
+                       feed_date=parse_date(pending["feed_date"]), sitemap_date=parse_date(pending["sitemap_date"]))
+
+
+def finish_pending(context: CollectContext, *, workers: int = 0) -> list[Outcome]:
+    """Decide about the pages an interrupted crawl archived but did not finish, from the archive."""
+    pending = context.ledger.pending_pages()
+    if not pending:
+        return []
+    pages = [page_from_archive(p, context) for p in pending]
+    locations = [{"file": p["archive_file"], "offset": p["archive_offset"]} for p in pending]
+    jobs = [extraction_job(page, context) for page in pages]
+    if workers > 0 and len(jobs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+            results = list(pool.map(run_extraction, jobs, chunksize=8))
+    else:
+        results = [run_extraction(job) for job in jobs]
+    return [context.report(decide(page, extracted, location, context))
+            for page, extracted, location in zip(pages, results, locations)]

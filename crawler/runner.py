@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 
 from advocacy.crawler.archive import WarcArchive
-from advocacy.crawler.collect import CollectContext, Outcome
+from advocacy.crawler.collect import KEEP_CHOICES, CollectContext, Outcome, finish_pending
+from advocacy.crawler.errors import CrawlerError
 from advocacy.crawler.relevance import RelevanceFilter
 from advocacy.crawler.sources import Outlet
 from advocacy.crawler.spider import OutletSpider
@@ -28,6 +30,11 @@ class CrawlOptions:
     min_article_chars: int = 400
     http_proxy: str = ""
     log_level: str = "ERROR"
+    keep: str = "relevant"
+    extract_workers: int = min(os.cpu_count() or 1, 4)
+    max_attempts: int = 3
+    max_retry_after: float = 120.0
+    force: bool = False
 
     def scrapy_settings(self) -> dict:
         return {
@@ -52,8 +59,12 @@ class CrawlOptions:
             # The command line owns the terminal; Scrapy's messages go through the root logger as-is.
             "LOG_INSTALL_ROOT_HANDLER": False,
             "ITEM_PIPELINES": {"advocacy.crawler.pipelines.CollectPipeline": 300},
-            "DOWNLOADER_MIDDLEWARES": {"advocacy.crawler.middlewares.FixedProxyMiddleware": 740},
+            # RetryAfter sits after Retry (550) on the way back, so it sees a 429/503 first.
+            "DOWNLOADER_MIDDLEWARES": {"advocacy.crawler.middlewares.FixedProxyMiddleware": 740,
+                                       "advocacy.crawler.middlewares.RetryAfterMiddleware": 560},
             "ADVOCACY_HTTP_PROXY": self.http_proxy,
+            "ADVOCACY_EXTRACT_WORKERS": self.extract_workers,
+            "ADVOCACY_MAX_RETRY_AFTER": self.max_retry_after,
         }
 
 
@@ -74,15 +85,21 @@ def crawl(*, outlets: list[Outlet], ledger_path: Path, archive_dir: Path, releva
 
     Scrapy's reactor cannot be restarted, so this runs once per process (the CLI's case).
     """
+    if options.keep not in KEEP_CHOICES:
+        raise CrawlerError(f"crawler.keep is {options.keep!r}; accepted values: {', '.join(KEEP_CHOICES)}")
     logging.getLogger("scrapy").setLevel(getattr(logging, options.log_level, logging.ERROR))
     ledger = Ledger(ledger_path)
     archive = WarcArchive(archive_dir)
     context = CollectContext(outlets={o.key: o for o in outlets}, ledger=ledger, archive=archive,
                              relevance=relevance, min_chars=options.min_article_chars, languages=languages,
-                             crawl_depth=options.crawl_depth, on_outcome=on_outcome)
+                             crawl_depth=options.crawl_depth, keep=options.keep, on_outcome=on_outcome)
     try:
+        # Pages an interrupted crawl archived but did not finish are decided first, without refetching.
+        finish_pending(context, workers=options.extract_workers)
+        retry = [page for page in ledger.retry_candidates(max_attempts=options.max_attempts)
+                 if page["outlet"] in context.outlets]
         process = CrawlerProcess(options.scrapy_settings())
-        process.crawl(OutletSpider, context=context)
+        process.crawl(OutletSpider, context=context, force=options.force, retry_urls=retry)
         process.start()
     finally:
         archive.close()

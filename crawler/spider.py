@@ -1,28 +1,38 @@
-"""The spider: discovers article URLs of every outlet through feeds, sitemaps and its home page."""
+"""The spider: discovers article URLs of every outlet through feeds, sitemaps and its home page.
+
+Discovery endpoints are polled on a schedule (see ``schedule.py``) with conditional requests, so an
+unchanged feed costs one 304. Their state is written only when the crawl finishes normally: a crawl that
+is killed leaves every endpoint due, and the next run discovers everything again.
+"""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import scrapy
-from scrapy.downloadermiddlewares.robotstxt import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
+from advocacy.crawler.charset import decode_html
 from advocacy.crawler.collect import CollectContext, FetchedPage
 from advocacy.crawler.extract import parse_date
+from advocacy.crawler.schedule import is_due, next_interval
 from advocacy.crawler.sources import Outlet
 
 _SKIPPED_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".zip", ".mp3", ".mp4", ".css",
                        ".js", ".xml", ".rss", ".ico", ".woff", ".woff2")
+_HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+_XML_PARSER = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def feed_entries(body: bytes) -> list[tuple[str, str]]:
     """(link, date text) of each item of an RSS 2.0, RSS 1.0 or Atom feed; empty for anything else."""
     try:
-        root = lxml.etree.fromstring(body, parser=lxml.etree.XMLParser(recover=True, resolve_entities=False,
-                                                                       no_network=True))
+        root = lxml.etree.fromstring(body, parser=_XML_PARSER)
     except lxml.etree.XMLSyntaxError:
         return []
     if root is None:
@@ -56,48 +66,155 @@ def feed_entries(body: bytes) -> list[tuple[str, str]]:
 class OutletSpider(scrapy.Spider):
     name = "advocacy-outlets"
 
-    def __init__(self, context: CollectContext, **kwargs):
+    def __init__(self, context: CollectContext, *, force: bool = False, retry_urls: list[dict] | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.context = context
+        self.force = force
+        self.retry_urls = retry_urls or []
+        self._endpoint_results: list[dict] = []
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._save_endpoints, signal=signals.spider_closed)
+        return spider
+
+    # -- discovery endpoints ---------------------------------------------------------------------------
 
     async def start(self):
+        now = datetime.now(timezone.utc)
         for outlet in self.context.outlets.values():
-            for feed in outlet.feeds:
-                yield scrapy.Request(feed, callback=self.parse_feed, errback=self.failed, dont_filter=True,
-                                     cb_kwargs={"outlet": outlet})
-            for sitemap in outlet.sitemaps:
-                yield scrapy.Request(sitemap, callback=self.parse_sitemap, errback=self.failed, dont_filter=True,
-                                     cb_kwargs={"outlet": outlet})
+            endpoints = [(url, "feed", self.parse_feed) for url in outlet.feeds]
+            endpoints += [(url, "sitemap", self.parse_sitemap) for url in outlet.sitemaps]
             if self._depth_for(outlet) > 0:
-                yield scrapy.Request(outlet.homepage, callback=self.parse_listing, errback=self.failed,
-                                     dont_filter=True, cb_kwargs={"outlet": outlet, "depth": 0})
+                endpoints.append((outlet.homepage, "home", self.parse_home))
+            for url, kind, callback in endpoints:
+                request = self._endpoint_request(url, kind, outlet, callback, now=now)
+                if request is not None:
+                    yield request
+        for page in self.retry_urls:
+            outlet = self.context.outlets.get(page["outlet"])
+            if outlet is not None:
+                yield self._article_request(page["url"], outlet, via=page["discovered_via"] or "retry",
+                                            feed_date=parse_date(page["feed_date"]),
+                                            sitemap_date=parse_date(page["sitemap_date"]), depth=0)
 
-    def _depth_for(self, outlet: Outlet) -> int:
-        return self.context.crawl_depth if outlet.crawl_depth is None else outlet.crawl_depth
+    def _endpoint_request(self, url: str, kind: str, outlet: Outlet, callback, *, now: datetime):
+        state = self.context.ledger.endpoint(url) or {}
+        if not self.force and not is_due(state.get("next_poll"), now=now):
+            self.logger.info("%s: %s not due before %s", outlet.key, url, state.get("next_poll"))
+            return None
+        headers = {}
+        if state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state.get("last_modified"):
+            headers["If-Modified-Since"] = state["last_modified"]
+        return scrapy.Request(url, callback=callback, errback=self.endpoint_failed, headers=headers, dont_filter=True,
+                              meta={"handle_httpstatus_list": [304], "endpoint": kind},
+                              cb_kwargs={"outlet": outlet})
+
+    def _remember_endpoint(self, response, outlet: Outlet, *, ok: bool, status: str, dates: list[datetime],
+                           items: int | None = None, new_items: int | None = None) -> None:
+        interval = next_interval(item_dates=dates, new_items=new_items or 0, failures=0 if ok else 1)
+        self._endpoint_results.append({
+            "url": response.request.url if response is not None else "", "outlet": outlet.key,
+            "kind": response.meta.get("endpoint", "feed") if response is not None else "feed",
+            "ok": ok, "status": status,
+            "next_poll": (datetime.now(timezone.utc) + interval).isoformat(timespec="seconds"),
+            "etag": _header(response, b"ETag"), "last_modified": _header(response, b"Last-Modified"),
+            "items": items, "new_items": new_items,
+            "newest_item": max(dates).isoformat(timespec="seconds") if dates else None})
+
+    def _save_endpoints(self, spider, reason):
+        if reason != "finished":
+            return
+        with self.context.ledger.transaction():
+            for result in self._endpoint_results:
+                failures_before = (self.context.ledger.endpoint(result["url"]) or {}).get("failures", 0)
+                if not result["ok"] and failures_before:
+                    # Back off further with each consecutive failure.
+                    interval = next_interval(item_dates=[], failures=failures_before + 1)
+                    result["next_poll"] = (datetime.now(timezone.utc) + interval).isoformat(timespec="seconds")
+                self.context.ledger.record_endpoint(**result)
+
+    def endpoint_failed(self, failure):
+        request = failure.request
+        outlet = request.cb_kwargs["outlet"]
+        reason = _failure_reason(failure)[0]
+        self._endpoint_results.append({
+            "url": request.url, "outlet": outlet.key, "kind": request.meta.get("endpoint", "feed"), "ok": False,
+            "status": reason,
+            "next_poll": (datetime.now(timezone.utc) + next_interval(item_dates=[], failures=1)).isoformat(
+                timespec="seconds")})
+        self.logger.warning("%s: %s failed (%s)", outlet.key, request.url, reason)
 
     def parse_feed(self, response, outlet: Outlet):
+        if response.status == 304:
+            self._remember_endpoint(response, outlet, ok=True, status="not modified", dates=[])
+            return
         entries = feed_entries(response.body)
         if not entries:
+            self._remember_endpoint(response, outlet, ok=False, status="not a readable RSS or Atom feed", dates=[],
+                                    items=0)
             self.logger.warning("%s: %s is not a readable RSS or Atom feed", outlet.key, response.url)
+            return
+        dates, new = [], 0
         for link, date_text in entries:
-            yield from self.follow_article(urljoin(response.url, link), outlet, via="feed",
-                                           feed_date=parse_date(date_text))
+            url = urljoin(response.url, link)
+            date = parse_date(date_text)
+            if date:
+                dates.append(date)
+            request = self.follow_article(url, outlet, via="feed", feed_date=date)
+            if request is not None:
+                new += 1
+                yield request
+        self._remember_endpoint(response, outlet, ok=True, status=f"HTTP {response.status}", dates=dates,
+                                items=len(entries), new_items=new)
 
     def parse_sitemap(self, response, outlet: Outlet):
+        if response.status == 304:
+            self._remember_endpoint(response, outlet, ok=True, status="not modified", dates=[])
+            return
         try:
             sitemap = Sitemap(response.body)
         except Exception:  # lxml raises several types on non-XML bodies
+            sitemap = None
+        if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
+            self._remember_endpoint(response, outlet, ok=False, status="not a readable sitemap", dates=[], items=0)
             self.logger.warning("%s: %s is not a readable sitemap", outlet.key, response.url)
             return
+        dates, new, items = [], 0, 0
         for entry in sitemap:
+            items += 1
             location = urljoin(response.url, entry.get("loc", ""))
             if sitemap.type == "sitemapindex":
-                yield scrapy.Request(location, callback=self.parse_sitemap, errback=self.failed,
-                                     cb_kwargs={"outlet": outlet})
+                request = self._endpoint_request(location, "sitemap", outlet, self.parse_sitemap,
+                                                 now=datetime.now(timezone.utc))
+                if request is not None:
+                    yield request
                 continue
             news = entry.get("news") or {}
-            date_text = (news.get("publication_date") if isinstance(news, dict) else None) or entry.get("lastmod")
-            yield from self.follow_article(location, outlet, via="sitemap", sitemap_date=parse_date(date_text))
+            date = parse_date((news.get("publication_date") if isinstance(news, dict) else None) or entry.get("lastmod"))
+            if date:
+                dates.append(date)
+            request = self.follow_article(location, outlet, via="sitemap", sitemap_date=date)
+            if request is not None:
+                new += 1
+                yield request
+        self._remember_endpoint(response, outlet, ok=True, status=f"HTTP {response.status}", dates=dates, items=items,
+                                new_items=new)
+
+    def parse_home(self, response, outlet: Outlet):
+        if response.status == 304:
+            self._remember_endpoint(response, outlet, ok=True, status="not modified", dates=[])
+            return
+        requests = list(self.parse_listing(response, outlet, depth=0))
+        self._remember_endpoint(response, outlet, ok=True, status=f"HTTP {response.status}", dates=[],
+                                items=len(requests), new_items=len(requests))
+        yield from requests
+
+    # -- article pages ---------------------------------------------------------------------------------
 
     def parse_listing(self, response, outlet: Outlet, depth: int):
         if not isinstance(response, TextResponse):
@@ -105,7 +222,12 @@ class OutletSpider(scrapy.Spider):
         for href in response.css("a::attr(href)").getall():
             url = urljoin(response.url, href.strip())
             if self._followable(url, outlet):
-                yield from self.follow_article(url, outlet, via="crawl", depth=depth + 1)
+                request = self.follow_article(url, outlet, via="crawl", depth=depth + 1)
+                if request is not None:
+                    yield request
+
+    def _depth_for(self, outlet: Outlet) -> int:
+        return self.context.crawl_depth if outlet.crawl_depth is None else outlet.crawl_depth
 
     def _followable(self, url: str, outlet: Outlet) -> bool:
         parts = urlsplit(url)
@@ -115,37 +237,61 @@ class OutletSpider(scrapy.Spider):
             return False
         return not outlet.crawl_allow or any(parts.path.startswith(prefix) for prefix in outlet.crawl_allow)
 
-    def follow_article(self, url: str, outlet: Outlet, *, via: str, feed_date=None, sitemap_date=None, depth: int = 0):
-        if not outlet.owns(url) or self.context.ledger.is_settled(url):
-            return
-        yield scrapy.Request(url, callback=self.parse_page, errback=self.failed,
-                             cb_kwargs={"outlet": outlet, "via": via, "feed_date": feed_date,
-                                        "sitemap_date": sitemap_date, "depth": depth})
+    def follow_article(self, url: str, outlet: Outlet, *, via: str, feed_date=None, sitemap_date=None,
+                       depth: int = 0):
+        """A request for ``url`` unless it is off-site, not http(s), or already decided about."""
+        if urlsplit(url).scheme not in ("http", "https") or not outlet.owns(url):
+            return None
+        if self.context.ledger.is_settled(url):
+            return None
+        return self._article_request(url, outlet, via=via, feed_date=feed_date, sitemap_date=sitemap_date,
+                                     depth=depth)
+
+    def _article_request(self, url, outlet, *, via, feed_date, sitemap_date, depth):
+        return scrapy.Request(url, callback=self.parse_page, errback=self.failed,
+                              cb_kwargs={"outlet": outlet, "via": via, "feed_date": feed_date,
+                                         "sitemap_date": sitemap_date, "depth": depth})
 
     def parse_page(self, response, outlet: Outlet, via: str, feed_date, sitemap_date, depth: int):
-        if not isinstance(response, TextResponse) or b"html" not in response.headers.get(b"Content-Type", b"html"):
-            self.context.ledger.record_page(response.url, outlet=outlet.key, status="not_article",
-                                            reason="not an HTML page", http_status=response.status)
+        content_type = response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
+        if content_type not in _HTML_TYPES:
+            reason = f"not an HTML page ({content_type.decode('latin-1') or 'no content type'})"
+            if content_type == b"application/pdf":
+                reason += "; add reports with `advocacy import`"
+            self.context.ledger.record_page(response.url, outlet=outlet.key, status="not_article", reason=reason,
+                                            http_status=response.status)
             return
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        html, _ = decode_html(response.body, content_type=headers.get("Content-Type"))
         yield FetchedPage(url=response.url, outlet=outlet.key, status=response.status, headers=headers,
-                          body=response.body, html=response.text, discovered_via=via, feed_date=feed_date,
+                          body=response.body, html=html, discovered_via=via, feed_date=feed_date,
                           sitemap_date=sitemap_date)
-        if depth < self._depth_for(outlet):
+        if depth < self._depth_for(outlet) and isinstance(response, TextResponse):
             yield from self.parse_listing(response, outlet, depth)
 
     def failed(self, failure):
         request = failure.request
         outlet = request.cb_kwargs.get("outlet")
-        page_status = "failed"
-        if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
-            status = failure.value.response.status
-        elif failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
-            reason, status, page_status = "forbidden by robots.txt", None, "blocked"
-        else:
-            reason, status = f"{failure.type.__name__}: {failure.getErrorMessage()}", None
-        if outlet is not None and request.callback == self.parse_page:
+        reason, status, page_status = _failure_reason(failure)
+        if outlet is not None:
             self.context.ledger.record_page(request.url, outlet=outlet.key, status=page_status, reason=reason,
-                                            http_status=status)
-        self.logger.warning("%s: %s failed (%s)", outlet.key if outlet else "?", request.url, reason)
+                                            http_status=status, discovered_via=request.cb_kwargs.get("via", ""))
+            self.logger.warning("%s: %s failed (%s)", outlet.key, request.url, reason)
+
+
+def _header(response, name: bytes) -> str | None:
+    if response is None:
+        return None
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _failure_reason(failure) -> tuple[str, int | None, str]:
+    """(reason, HTTP status, page status) in words a person can act on."""
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        return f"HTTP {status}", status, "failed"
+    if failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+        return "forbidden by robots.txt", None, "blocked"
+    message = failure.getErrorMessage()
+    return f"{failure.type.__name__}: {message}"[:300], None, "failed"

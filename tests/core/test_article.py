@@ -14,6 +14,20 @@ def test_url_variants_of_one_story_share_an_id():
     assert len(article_id(variants[0])) == 32
 
 
+def test_mobile_and_amp_editions_share_the_id_of_the_story():
+    story = article_id("https://www.example.ma/societe/2024/05/story.html")
+    for variant in ["https://m.example.ma/societe/2024/05/story.html",
+                    "https://amp.example.ma/societe/2024/05/story.html",
+                    "https://www.example.ma/amp/societe/2024/05/story.html",
+                    "https://www.example.ma/societe/2024/05/story.html/amp",
+                    "https://www.example.ma/societe/2024/05/story.amp.html",
+                    "https://www.example.ma/societe/2024/05/story.html?amp=1",
+                    "https://www.example.ma/societe/2024/05/story.html?outputType=amp"]:
+        assert article_id(variant) == story, variant
+    assert article_id("https://www.example.ma/news/amplifier-project") != story
+    assert normalise_url("http://example.ma/camp/amped") == "http://example.ma/camp/amped"
+
+
 def test_meaningful_query_parameters_keep_stories_apart():
     assert article_id("http://x.org/article.php?id=1") != article_id("http://x.org/article.php?id=2")
     assert normalise_url("http://x.org/a?b=2&a=1") == "http://x.org/a?a=1&b=2"

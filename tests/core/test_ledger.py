@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 
 from advocacy.article import Article, article_id, content_hash
+from advocacy.crawler.stories import band_keys, signature
 from advocacy.ledger import Ledger, LedgerError
+
+STORY = ("Volunteer doctors opened their private clinics to refugees in Rabat this week, offering free "
+         "consultations and surgeries to patients referred by the refugee agency, which covers transport.")
 
 
 def make(url, text="Refugees were treated for free at the clinic in Rabat.", outlet="x"):
@@ -14,22 +18,53 @@ def make(url, text="Refugees were treated for free at the clinic in Rabat.", out
 def test_articles_are_stored_once(tmp_path):
     with Ledger(tmp_path / "ledger.db") as ledger:
         article = make("http://x.org/a")
-        assert ledger.add_article(article, simhash=12345)
-        assert not ledger.add_article(article, simhash=12345)
+        assert ledger.add_article(article)
+        assert not ledger.add_article(article)
         assert ledger.counts()["articles"] == 1
         assert ledger.get(article.id).title == "T"
 
 
 def test_duplicates_are_found_by_id_text_and_fingerprint(tmp_path):
     with Ledger(tmp_path / "ledger.db") as ledger:
-        original = make("http://x.org/a")
-        ledger.add_article(original, simhash=0b1011 << 40)
-        assert ledger.find_duplicate(ids=[original.id], content_hash="other", simhash=None) == original.id
-        assert ledger.find_duplicate(ids=["none"], content_hash=original.content_hash, simhash=None) == original.id
-        near = (0b1011 << 40) ^ 0b101  # two bits apart
-        assert ledger.find_duplicate(ids=["none"], content_hash="other", simhash=near) == original.id
-        far = (0b1011 << 40) ^ 0xFF00FF00FF
-        assert ledger.find_duplicate(ids=["none"], content_hash="other", simhash=far) is None
+        original = make("http://x.org/a", text=STORY)
+        sig = signature(STORY)
+        ledger.add_article(original, signature=sig, band_keys=band_keys(sig))
+        assert ledger.find_duplicate(ids=[original.id], content_hash="other") == original.id
+        assert ledger.find_duplicate(ids=["none"], content_hash=original.content_hash) == original.id
+        copy = "Republished with permission from The Rabat Tribune. " + STORY
+        near = signature(copy)
+        assert ledger.find_duplicate(ids=["none"], content_hash="other", signature=near,
+                                     band_keys=band_keys(near)) == original.id
+        other = signature("Heavy rain flooded several streets of Tangier on Monday and the council opened two "
+                          "emergency centres while asking drivers to avoid the coastal road until evening.")
+        assert ledger.find_duplicate(ids=["none"], content_hash="other", signature=other,
+                                     band_keys=band_keys(other)) is None
+
+
+def test_a_ledger_from_the_first_schema_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "ledger.db"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE articles (id TEXT PRIMARY KEY, stage TEXT NOT NULL, outlet TEXT NOT NULL, url TEXT NOT NULL,
+            content_hash TEXT NOT NULL, band0 INTEGER, simhash INTEGER, record TEXT NOT NULL, vectors BLOB,
+            vector_dim INTEGER, updated_at TEXT NOT NULL);
+        CREATE TABLE pages (url_id TEXT PRIMARY KEY, url TEXT NOT NULL, outlet TEXT NOT NULL, status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '', article_id TEXT, archive_file TEXT, archive_offset INTEGER,
+            http_status INTEGER, attempts INTEGER NOT NULL DEFAULT 1, fetched_at TEXT NOT NULL);
+    """)
+    old = make("http://x.org/old")
+    db.execute("INSERT INTO articles (id, stage, outlet, url, content_hash, record, updated_at) VALUES (?,?,?,?,?,?,?)",
+               (old.id, "collected", "x", old.url, old.content_hash, __import__("json").dumps(old.to_dict()), "t"))
+    db.commit()
+    db.close()
+    with Ledger(path) as ledger:
+        assert ledger.get(old.id).url == old.url
+        ledger.record_page("http://x.org/new", outlet="x", status="fetched", discovered_via="feed")
+        assert ledger.pending_pages()[0]["discovered_via"] == "feed"
+        assert ledger.add_article(make("http://x.org/new"), signature=signature(STORY),
+                                  band_keys=band_keys(signature(STORY)))
 
 
 def test_a_new_copy_of_an_indexed_story_sends_it_back_to_be_reindexed(tmp_path):
@@ -37,10 +72,10 @@ def test_a_new_copy_of_an_indexed_story_sends_it_back_to_be_reindexed(tmp_path):
         original = make("http://x.org/a")
         ledger.add_article(original)
         ledger.set_stage([original.id], "indexed")
-        ledger.add_duplicate_url(original.id, "http://y.org/copy")
-        ledger.add_duplicate_url(original.id, "http://y.org/copy")
+        ledger.add_duplicate_url(original.id, "http://y.org/copy", outlet="y")
+        ledger.add_duplicate_url(original.id, "http://y.org/copy", outlet="y")
         stored = ledger.get(original.id)
-        assert stored.duplicates == ["http://y.org/copy"]
+        assert stored.duplicates == ["http://y.org/copy"] and stored.carried_by == ["y"]
         assert stored.stage == "enriched"
 
 

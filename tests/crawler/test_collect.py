@@ -212,9 +212,6 @@ def test_an_exact_copy_is_a_duplicate_by_content_hash(context):
     assert context.ledger.get(first.article_id).duplicates == [copy_url]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="word-3-shingle SimHash puts this ~1,300-character article and its copy with a "
-                          "14-word credit line 6 bits apart; the ledger's NEAR_DUPLICATE_BITS is 5")
 def test_a_copy_with_a_sentence_long_credit_line_is_a_duplicate(context):
     first = collect_page(original_page(), context)
     copy_url = "https://echo.test/monde/refugies-hopitaux-rabat"
