@@ -27,6 +27,23 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_ARABIC_LETTERS).casefold()
 
 
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    return fold(ch)
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``fold(text)`` and, for each folded character, the index of the original character it came from
+    (plus one final entry for the end), so matches in folded text can be shown as written."""
+    pieces, offsets = [], []
+    for index, ch in enumerate(text):
+        folded = _fold_char(ch)
+        pieces.append(folded)
+        offsets.extend([index] * len(folded))
+    offsets.append(len(text))
+    return "".join(pieces), offsets
+
+
 def _term_pattern(term: str) -> str:
     words = fold(term).split()
     parts = []
@@ -60,6 +77,14 @@ class TermMatcher:
         ordered = sorted(range(len(self.terms)), key=lambda i: -len(self.terms[i]))
         alternatives = [f"(?P<t{i}>{_term_pattern(self.terms[i])})" for i in ordered]
         self._regex = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+
+    def find(self, text: str) -> list[tuple[str, int, int]]:
+        """(term, start, end) of every match, with offsets into ``text`` as given (not folded)."""
+        if self._regex is None or not text:
+            return []
+        folded, offsets = fold_with_offsets(text)
+        return [(self.terms[int(m.lastgroup[1:])], offsets[m.start()], offsets[m.end() - 1] + 1)
+                for m in self._regex.finditer(folded)]
 
     def count(self, text: str, *, folded: bool = False) -> Counter[str]:
         found: Counter[str] = Counter()

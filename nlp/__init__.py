@@ -26,8 +26,8 @@ class Enricher:
 
     def __init__(self, *, themes_file: Path | None = None, gazetteer_file: Path | None = None,
                  embedding_model: str = "all-MiniLM-L6-v2", device: str = "cpu", batch_size: int = 32,
-                 theme_threshold: float = 0.5, passage_chars: int = 600):
-        self.encoder = Encoder(embedding_model, device=device, batch_size=batch_size)
+                 theme_threshold: float = 0.5, passage_chars: int = 600, allow_download: bool = False):
+        self.encoder = Encoder(embedding_model, device=device, batch_size=batch_size, allow_download=allow_download)
         self.tagger = ThemeTagger(load_taxonomy(themes_file), self.encoder, threshold=theme_threshold)
         self.entities = EntityFinder(load_gazetteer(gazetteer_file))
         self.passage_chars = passage_chars
@@ -38,7 +38,8 @@ class Enricher:
         return cls(themes_file=settings.path_or_none("nlp", "themes_file"),
                    gazetteer_file=settings.path_or_none("nlp", "gazetteer_file"),
                    embedding_model=nlp["embedding_model"], device=nlp["device"], batch_size=nlp["batch_size"],
-                   theme_threshold=nlp["theme_threshold"], passage_chars=nlp["passage_chars"])
+                   theme_threshold=nlp["theme_threshold"], passage_chars=nlp["passage_chars"],
+                   allow_download=nlp["allow_download"])
 
     def enrich(self, articles: list[Article]) -> list[tuple[Article, np.ndarray]]:
         """Enrich ``articles`` in place (stage becomes "enriched"); return each with its passage vectors."""

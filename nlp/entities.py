@@ -14,7 +14,7 @@ from pathlib import Path
 
 from advocacy.article import Entity
 from advocacy.nlp.errors import TaxonomyError
-from advocacy.text import TermMatcher, fold
+from advocacy.text import TermMatcher
 
 _SECTIONS = {"organisation": "organisation", "place": "place", "population": "population"}
 
@@ -33,6 +33,12 @@ def _is_acronym(alias: str) -> bool:
     return letters.isupper() and letters.isalpha() and len(letters) <= 5
 
 
+def _strings(value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TaxonomyError(f"{where} must be a list of strings, such as [\"Oujda\", \"وجدة\"]")
+    return list(value)
+
+
 def parse_gazetteer(text: str, *, origin: str = "gazetteer") -> list[GazetteerEntry]:
     try:
         data = tomllib.loads(text)
@@ -40,7 +46,11 @@ def parse_gazetteer(text: str, *, origin: str = "gazetteer") -> list[GazetteerEn
         raise TaxonomyError(f"{origin} is not valid TOML: {exc}") from None
     entries, seen = [], set()
     for section, kind in _SECTIONS.items():
-        for number, table in enumerate(data.get(section, []), 1):
+        tables = data.get(section, [])
+        if not isinstance(tables, list):
+            raise TaxonomyError(f"{origin}: write each {section} as its own [[{section}]] table "
+                                f"(double brackets), not [{section}]")
+        for number, table in enumerate(tables, 1):
             where = f"{origin}, {section} #{number}"
             entry_id = table.get("id")
             if not isinstance(entry_id, str) or not entry_id:
@@ -48,9 +58,12 @@ def parse_gazetteer(text: str, *, origin: str = "gazetteer") -> list[GazetteerEn
             if entry_id in seen:
                 raise TaxonomyError(f"{where}: id {entry_id!r} is used twice")
             seen.add(entry_id)
-            aliases = list(table.get("aliases", []))
-            for words in (table.get("terms") or {}).values():
-                aliases.extend(words)
+            aliases = _strings(table.get("aliases", []), f"{where} ({entry_id}): aliases")
+            terms = table.get("terms") or {}
+            if not isinstance(terms, dict):
+                raise TaxonomyError(f"{where} ({entry_id}): terms must be a table of language = [\"term\", ...]")
+            for language, words in terms.items():
+                aliases.extend(_strings(words, f"{where} ({entry_id}): terms.{language}"))
             name = table.get("name", entry_id)
             if not aliases:
                 aliases = [name]
@@ -95,8 +108,8 @@ class EntityFinder:
             if surface not in entity.mentions:
                 entity.mentions.append(surface)
 
-        for alias, times in self._matcher.count(fold(text), folded=True).items():
-            add(alias, alias.rstrip("*"), times)
+        for alias, start, end in self._matcher.find(text):
+            add(alias, text[start:end], 1)
         if self._acronyms is not None:
             for match in self._acronyms.finditer(text):
                 add(match.group(1), match.group(1), 1)

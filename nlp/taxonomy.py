@@ -69,6 +69,9 @@ def parse_taxonomy(text: str, *, origin: str = "themes") -> list[Theme]:
         if not isinstance(table, dict):
             raise TaxonomyError(f"{where}: each theme must be a table")
         terms = table.get("terms", {})
+        if not isinstance(terms, dict):
+            raise TaxonomyError(f"{where}: terms must be a table with strong and weak lists "
+                                f"([{key}.terms] strong = {{ en = [...] }})")
         weights: dict[str, float] = {}
         for term in _term_lists(terms.get("weak"), f"{where}.terms.weak"):
             weights[term] = WEAK_WEIGHT
@@ -77,7 +80,10 @@ def parse_taxonomy(text: str, *, origin: str = "themes") -> list[Theme]:
         if not weights:
             raise TaxonomyError(f"{where}: the theme has no terms (add [{key}.terms] strong = {{ en = [...] }})")
         subthemes = []
-        for sub_key, sub in table.get("subthemes", {}).items():
+        subtheme_tables = table.get("subthemes", {})
+        if not isinstance(subtheme_tables, dict) or not all(isinstance(v, dict) for v in subtheme_tables.values()):
+            raise TaxonomyError(f"{where}: subthemes must be tables ([{key}.subthemes.NAME])")
+        for sub_key, sub in subtheme_tables.items():
             sub_where = f"{where}.subthemes.{sub_key}"
             subthemes.append(Subtheme(sub_key, _texts(sub, "label", sub_where), _texts(sub, "description", sub_where),
                                       _term_lists(sub.get("terms"), f"{sub_where}.terms")))

@@ -62,7 +62,13 @@ def test_a_local_directory_named_like_the_packaged_model_wins(tmp_path, monkeypa
 
 def test_other_names_are_returned_unchanged(no_network):
     assert resolve_model("intfloat/multilingual-e5-small") == "intfloat/multilingual-e5-small"
-    assert resolve_model("/nonexistent/model") == "/nonexistent/model"
+    assert no_network == []
+
+
+@pytest.mark.parametrize("name", ["/nonexistent/model", "./missing-model", "~/no/such/model"])
+def test_a_missing_directory_is_reported_at_once(name, no_network):
+    with pytest.raises(ModelError, match="does not exist"):
+        resolve_model(name)
     assert no_network == []
 
 
@@ -86,7 +92,7 @@ def test_a_nonexistent_local_path_raises_a_helpful_model_error_without_network(n
         encoder.model
     message = str(error.value)
     assert "'/nonexistent/model'" in message
-    assert "not found" in message
+    assert "does not exist" in message
     assert "[nlp] embedding_model" in message and "all-MiniLM-L6-v2" in message
     assert no_network == []
     assert isinstance(error.value, NlpError)

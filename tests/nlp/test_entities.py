@@ -230,10 +230,6 @@ def test_builtin_gazetteer_ids_are_unique_and_typed():
 
 # --- known defects ----------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "nlp/entities.py line 99: mentions of non-acronym aliases record the gazetteer alias with only a trailing "
-    "'*' stripped, not the text as written (Entity.mentions is documented as 'surface forms as written in the "
-    "article'); \"demandeurs d'asile\" gives the mention \"demandeur* d'asile\", with a wildcard left in it"))
 @pytest.mark.parametrize("text, surface", [
     ("Des demandeurs d'asile attendent à Rabat.", "demandeurs d'asile"),
     ("Asylum seekers wait in Rabat.", "Asylum seekers"),
@@ -243,10 +239,6 @@ def test_mentions_are_surface_forms_as_written(finder, text, surface):
     assert mentions == [surface]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "nlp/entities.py lines 51-53: a string where a list is expected (aliases = \"Oujda\", or a population's "
-    "terms = { en = \"...\" }) is split into single characters, so the entry silently matches one-letter words "
-    "('a', 'O', ...) instead of being refused or read as one alias"))
 @pytest.mark.parametrize("text, alias", [
     ('[[place]]\nid = "place:oujda"\nname = "Oujda"\naliases = "Oujda"\n', "Oujda"),
     ('[[population]]\nid = "pop:asylum_seekers"\nterms = { en = "asylum seeker*" }\n', "asylum seeker*"),
@@ -259,10 +251,6 @@ def test_a_string_instead_of_a_list_is_refused_or_read_as_one_alias(text, alias)
     assert entries[0].aliases == [alias]
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "nlp/entities.py line 43: a section written as a single table ([organisation] instead of "
-    "[[organisation]]) is iterated as a dict, so its keys (strings) reach table.get() and an AttributeError "
-    "is raised instead of a TaxonomyError naming the section"))
 def test_a_section_written_as_a_single_table_raises_a_taxonomy_error():
     with pytest.raises(TaxonomyError, match="organisation"):
         parse_gazetteer('[organisation]\nid = "org:gadem"\naliases = ["GADEM"]\n', origin="mine.toml")

@@ -149,10 +149,6 @@ def test_empty_or_blank_text_gives_no_passages(text):
     assert split_passages(text) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "nlp/passages.py line 8: _PARAGRAPH only ends a paragraph before a blank line or at the very end of the "
-    "text (\\Z), so a last paragraph followed by a single newline or by trailing spaces matches nothing and is "
-    "silently dropped"))
 @pytest.mark.parametrize("text", [
     "Migrants in Oujda were refused care at the hospital.\n",
     "Des migrants ont été refoulés de l'hôpital de Oujda.  ",

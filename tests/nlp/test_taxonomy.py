@@ -185,10 +185,6 @@ def test_taxonomy_errors_are_nlp_errors():
     assert issubclass(TaxonomyError, NlpError)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "nlp/taxonomy.py lines 71-73 and 80: 'terms' and 'subthemes' are used as tables without a type check, so "
-    "a theme written with terms = [...] or subthemes = [...] raises AttributeError instead of a TaxonomyError "
-    "naming the theme"))
 @pytest.mark.parametrize("text", [
     '[health]\nterms = ["hospital", "clinic*"]\n',
     '[health]\nsubthemes = ["access_to_care"]\n[health.terms]\nstrong.en = ["hospital"]\n',
