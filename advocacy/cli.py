@@ -307,6 +307,134 @@ def demo(settings) -> None:
     run_demo(settings, echo=click.echo)
 
 
+def _outlets(settings, sources_file: str | None):
+    from advocacy.crawler import load_sources
+
+    return load_sources(Path(sources_file) if sources_file else settings.path_or_none("sources", "file"))
+
+
+def _endpoint_history(settings) -> dict[str, dict]:
+    workspace = Workspace(settings.data_dir)
+    if not workspace.ledger_path.exists():
+        return {}
+    with workspace.ledger() as ledger:
+        return {row["url"]: row for row in ledger.endpoints()}
+
+
+@main.group()
+@example("advocacy sources check")
+def sources() -> None:
+    """List, add and check the outlets Advocacy Monitor follows."""
+
+
+@sources.command("list")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, exists=True),
+              help="Sources file to read instead of the configured one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outlets and their feeds' history as JSON.")
+@click.pass_obj
+@example("advocacy sources list --json")
+def sources_list(settings, sources_file: str | None, as_json: bool) -> None:
+    """The outlets of the sources file, with what the crawls so far saw of their feeds and sitemaps."""
+    outlets = _outlets(settings, sources_file)
+    history = _endpoint_history(settings)
+    if as_json:
+        click.echo(json.dumps([{
+            "key": o.key, "name": o.name, "homepage": o.homepage, "country": o.country, "languages": o.languages,
+            "type": o.type, "reach": o.reach, "verified": o.verified,
+            "endpoints": [{"url": url, **history.get(url, {})} for url in (*o.feeds, *o.sitemaps)]}
+            for o in outlets], ensure_ascii=False, indent=2))
+        return
+    for outlet in outlets:
+        click.echo(f"{click.style(outlet.key, bold=True)}  {outlet.name} · {outlet.country or '—'} · "
+                   f"{'/'.join(outlet.languages) or '—'} · {outlet.type} · reach {outlet.reach or 'unknown'}"
+                   + ("" if outlet.verified else " · not verified"))
+        for url in (*outlet.feeds, *outlet.sitemaps):
+            seen = history.get(url)
+            if seen is None:
+                click.echo(f"    {url}  (never polled)")
+                continue
+            click.echo(f"    {url}  last success {seen['last_success'] or 'never'}, {seen['items']} items, "
+                       f"{seen['failures']} failure(s) in a row, next poll {seen['next_poll']}")
+
+
+@sources.command("add")
+@click.argument("key")
+@click.option("--name", required=True, help="Display name of the outlet.")
+@click.option("--homepage", required=True, help="Home page URL (http or https).")
+@click.option("--country", default="", help="ISO 3166-1 alpha-2 code, e.g. MA.")
+@click.option("--language", "languages", multiple=True, help="Language code, e.g. fr (repeatable).")
+@click.option("--type", "kind", default="national", show_default=True,
+              type=click.Choice(["national", "regional", "international", "ngo-un", "blog"]))
+@click.option("--reach", default=0, type=click.IntRange(min=0), help="Estimated monthly readers.")
+@click.option("--feed", "feeds", multiple=True, help="RSS or Atom feed URL (repeatable).")
+@click.option("--sitemap", "sitemaps", multiple=True, help="Sitemap URL (repeatable).")
+@click.option("--allow", multiple=True, help="Only follow home-page links under this path (repeatable).")
+@click.option("--depth", type=click.IntRange(0, 5), default=None, help="Clicks to follow from the home page.")
+@click.option("--file", "file_path", type=click.Path(dir_okay=False),
+              help="Sources file to add to. Default: the configured [sources] file.")
+@click.pass_obj
+@example('advocacy sources add hespress-fr --name "Hespress FR" --homepage https://fr.hespress.com/ '
+         "--country MA --language fr --feed https://fr.hespress.com/feed --file my-sources.toml")
+def sources_add(settings, key, name, homepage, country, languages, kind, reach, feeds, sitemaps, allow, depth,
+                file_path) -> None:
+    """Add an outlet to your sources file. The file is checked as a whole before it is replaced."""
+    from advocacy.crawler.sources import add_outlet, outlet_block
+
+    target = Path(file_path) if file_path else settings.path_or_none("sources", "file")
+    if target is None:
+        raise click.ClickException("no sources file is configured: pass --file my-sources.toml, or set [sources] "
+                                   "file in your configuration (the built-in starter list is never edited)")
+    block = outlet_block(key=key, name=name, homepage=homepage, country=country.upper(), languages=list(languages),
+                         type=kind, reach=reach, feeds=list(feeds), sitemaps=list(sitemaps), crawl_allow=list(allow),
+                         crawl_depth=depth)
+    outlet = add_outlet(target, block)
+    click.echo(f"Added {outlet.key} to {target}. Check its feeds with `advocacy sources check`.")
+
+
+@sources.command("check")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, exists=True),
+              help="Sources file to check instead of the configured one.")
+@click.option("--outlet", "outlet_keys", multiple=True, help="Only these outlets (repeatable).")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1, 300))
+@click.option("--silent-after", default=14, show_default=True, type=click.IntRange(1, 3650),
+              help="Flag a feed whose newest item is older than this many days.")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.pass_obj
+@example("advocacy sources check --outlet hespress-fr --timeout 10")
+def sources_check(settings, sources_file, outlet_keys, timeout, silent_after, as_json) -> None:
+    """Ask every feed and sitemap now and report whether it answers, how many items it lists and whether
+    it went silent, beside what past crawls recorded."""
+    from advocacy.crawler.health import check_endpoints, summarise
+
+    outlets = _outlets(settings, sources_file)
+    if outlet_keys:
+        outlets = [o for o in outlets if o.key in outlet_keys]
+    history = _endpoint_history(settings)
+    checks = check_endpoints(outlets, user_agent=settings.get("crawler", "user_agent"), timeout=timeout,
+                             max_bytes=settings.get("crawler", "max_page_bytes"), silent_after_days=silent_after,
+                             proxy=settings.get("crawler", "http_proxy"))
+    verdicts = summarise(checks)
+    if as_json:
+        click.echo(json.dumps({"outlets": verdicts, "endpoints": [
+            {**check.__dict__, "newest": check.newest.isoformat() if check.newest else None,
+             "history": history.get(check.url)} for check in checks]}, ensure_ascii=False, indent=2))
+        return
+    colours = {"ok": "green", "warning": "yellow", "failing": "red"}
+    for outlet in outlets:
+        verdict = verdicts.get(outlet.key, "no feeds or sitemaps to check")
+        click.echo(f"{click.style(outlet.key, bold=True)}: {click.style(verdict, fg=colours.get(verdict))}")
+        for check in (c for c in checks if c.outlet == outlet.key):
+            newest = check.newest.date().isoformat() if check.newest else "no dates"
+            state = "ok" if check.ok else "FAILING"
+            click.echo(f"    {check.kind:<7} {state:<7} {check.items:>5} items, newest {newest}  {check.url}")
+            if check.problem:
+                click.echo(f"            {check.problem}")
+            seen = history.get(check.url)
+            if seen:
+                click.echo(f"            crawls: last success {seen['last_success'] or 'never'}, "
+                           f"{seen['failures']} failure(s) in a row")
+
+
 @main.group()
 @example("advocacy config init advocacy.toml")
 def config() -> None:

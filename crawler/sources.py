@@ -19,6 +19,8 @@ Each outlet is one ``[[outlet]]`` table::
 """
 from __future__ import annotations
 
+import json
+import os
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -109,3 +111,46 @@ def load_sources(path: str | Path | None = None) -> list[Outlet]:
     if not path.is_file():
         raise SourcesError(f"sources file {path} does not exist")
     return parse_sources(path.read_text(encoding="utf-8"), origin=str(path))
+
+
+def _toml_value(value) -> str:
+    # A JSON string is a valid TOML basic string; lists of strings likewise.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def outlet_block(*, key: str, name: str, homepage: str, country: str = "", languages: list[str] = (),
+                 type: str = "national", reach: int = 0, feeds: list[str] = (), sitemaps: list[str] = (),
+                 crawl_allow: list[str] = (), crawl_depth: int | None = None) -> str:
+    """The TOML text of one ``[[outlet]]`` table."""
+    lines = ["[[outlet]]"]
+    for field_name, value in (("key", key), ("name", name), ("homepage", homepage), ("country", country),
+                              ("languages", list(languages)), ("type", type), ("reach", reach),
+                              ("feeds", list(feeds)), ("sitemaps", list(sitemaps)), ("verified", False)):
+        lines.append(f"{field_name} = {_toml_value(value)}")
+    if crawl_allow or crawl_depth is not None:
+        lines.append("[outlet.crawl]")
+        if crawl_allow:
+            lines.append(f"allow = {_toml_value(list(crawl_allow))}")
+        if crawl_depth is not None:
+            lines.append(f"depth = {crawl_depth}")
+    return "\n".join(lines) + "\n"
+
+
+def add_outlet(path: str | Path, block: str) -> Outlet:
+    """Append an outlet to the sources file at ``path`` (created if missing), after checking that the whole
+    file still reads correctly. The file is replaced atomically, so a failure leaves it as it was."""
+    path = Path(path)
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    separator = "" if not current or current.endswith("\n\n") else ("\n" if current.endswith("\n") else "\n\n")
+    updated = current + separator + block
+    outlets = parse_sources(updated, origin=str(path))  # raises SourcesError, naming the problem
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(updated, encoding="utf-8")
+    os.replace(temporary, path)
+    return outlets[-1]
