@@ -2,6 +2,7 @@
 domain errors into a clear message and exit code 1."""
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 import time
@@ -17,7 +18,7 @@ from advocacy.pipeline import Workspace
 def example(text: str):
     """Append an Example section to a command's help (click keeps \b paragraphs as written)."""
     def decorate(function):
-        function.__doc__ = (function.__doc__ or "").rstrip() + "\n\n\b\nExample:\n  " + text
+        function.__doc__ = inspect.cleandoc(function.__doc__ or "") + "\n\n\b\nExample:\n  " + text
         return function
     return decorate
 
@@ -111,6 +112,27 @@ def crawl(settings, sources_file: str | None, outlet_keys: tuple[str, ...], forc
                                        f"{', '.join(o.key for o in outlets)}")
         outlets = [o for o in outlets if o.key in outlet_keys]
     _crawl(settings, outlets=outlets, force=force)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--outlet", "outlet_key", help="Outlet key to file PDF reports under (default: from --url's host).")
+@click.option("--url", help="Where a single PDF report was published, for its citation.")
+@click.pass_obj
+@example("advocacy import old-crawl.warc.gz urls.csv unhcr-report.pdf")
+def import_(settings, paths: tuple[Path, ...], outlet_key: str | None, url: str | None) -> None:
+    """Add evidence from files: WARC archives (.warc, .warc.gz), lists of URLs to fetch (.csv with a url
+    column, or .txt with one URL per line) and PDF reports (.pdf). Directories are searched for them.
+
+    Everything goes through the same extraction, relevance filter and deduplication as crawled pages."""
+    from advocacy.pipeline import run_import
+
+    outcomes = run_import(settings, list(paths), outlet_key=outlet_key, url=url, on_outcome=_echo_outcome)
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    click.echo("Import finished: " + (", ".join(f"{n} {s.replace('_', '-')}" for s, n in sorted(counts.items()))
+                                      or "nothing new") + ". Run `advocacy enrich` and `advocacy index` next.")
 
 
 @main.command()

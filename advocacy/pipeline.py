@@ -64,6 +64,48 @@ def run_crawl(settings: Settings, *, outlets=None, on_outcome: Callable | None =
                  relevance=relevance, options=crawl_options(settings, **option_overrides), on_outcome=on_outcome)
 
 
+def run_import(settings: Settings, paths: list[Path], *, outlet_key: str | None = None, url: str | None = None,
+               on_outcome: Callable | None = None) -> list:
+    """Import WARC files, URL lists and PDF reports; returns the outcomes. URL lists are fetched with the
+    crawler (one crawl for all of them, so call this once per process)."""
+    from advocacy.crawler import RelevanceFilter, WarcArchive, load_sources
+    from advocacy.crawler.collect import CollectContext
+    from advocacy.crawler.imports import (PDF_SUFFIXES, URL_LIST_SUFFIXES, ImportError_, import_pdf, import_warc,
+                                          importable_files, read_url_list)
+    from advocacy.crawler.runner import crawl
+
+    files = importable_files(paths)
+    if url and len(files) != 1:
+        raise ImportError_("--url names the source of one PDF report; import one file at a time with it")
+    workspace = Workspace(settings.data_dir)
+    outlets = {o.key: o for o in load_sources(settings.path_or_none("sources", "file"))}
+    relevance = RelevanceFilter.from_file(settings.path_or_none("crawler", "relevance_file"),
+                                          threshold=settings.get("crawler", "relevance_threshold"))
+    options = crawl_options(settings)
+    outcomes, urls = [], []
+    with workspace.ledger() as ledger:
+        archive = WarcArchive(workspace.archive_dir)
+        context = CollectContext(outlets=outlets, ledger=ledger, archive=archive, relevance=relevance,
+                                 min_chars=options.min_article_chars, keep=options.keep, on_outcome=on_outcome)
+        try:
+            for path in files:
+                name = path.name.lower()
+                if name.endswith(PDF_SUFFIXES):
+                    outcomes.append(import_pdf(path, context, url=url, outlet_key=outlet_key))
+                elif name.endswith(URL_LIST_SUFFIXES):
+                    urls.extend(read_url_list(path))
+                else:
+                    outcomes.extend(import_warc(path, context))
+        finally:
+            archive.close()
+    if urls:
+        report = crawl(outlets=list(outlets.values()), ledger_path=workspace.ledger_path,
+                       archive_dir=workspace.archive_dir, relevance=relevance, options=options,
+                       on_outcome=on_outcome, urls=list(dict.fromkeys(urls)))
+        outcomes.extend(report.outcomes)
+    return outcomes
+
+
 def run_enrich(settings: Settings, *, batch_size: int = 16, enricher=None,
                on_batch: Callable[[int, int], None] | None = None) -> int:
     """Enrich every collected article; returns how many were enriched. ``on_batch(done, total)`` reports."""

@@ -60,8 +60,9 @@ class CrawlOptions:
             "LOG_INSTALL_ROOT_HANDLER": False,
             "ITEM_PIPELINES": {"advocacy.crawler.pipelines.CollectPipeline": 300},
             # RetryAfter sits after Retry (550) on the way back, so it sees a 429/503 first.
-            "DOWNLOADER_MIDDLEWARES": {"advocacy.crawler.middlewares.FixedProxyMiddleware": 740,
-                                       "advocacy.crawler.middlewares.RetryAfterMiddleware": 560},
+            "DOWNLOADER_MIDDLEWARES": {"advocacy.crawler.middlewares.RetryAfterMiddleware": 560,
+                                       **({"advocacy.crawler.middlewares.FixedProxyMiddleware": 740}
+                                          if self.http_proxy else {})},
             "ADVOCACY_HTTP_PROXY": self.http_proxy,
             "ADVOCACY_EXTRACT_WORKERS": self.extract_workers,
             "ADVOCACY_MAX_RETRY_AFTER": self.max_retry_after,
@@ -80,8 +81,10 @@ class CrawlReport:
 
 
 def crawl(*, outlets: list[Outlet], ledger_path: Path, archive_dir: Path, relevance: RelevanceFilter,
-          options: CrawlOptions, languages: tuple[str, ...] = ("en", "fr", "ar"), on_outcome=None) -> CrawlReport:
-    """Crawl ``outlets`` once; every page decision lands in the ledger as it is made.
+          options: CrawlOptions, languages: tuple[str, ...] = ("en", "fr", "ar"), on_outcome=None,
+          urls: list[str] | None = None) -> CrawlReport:
+    """Crawl ``outlets`` once; every page decision lands in the ledger as it is made. With ``urls``, fetch
+    just those pages (an imported list) instead of polling the outlets' feeds, sitemaps and home pages.
 
     Scrapy's reactor cannot be restarted, so this runs once per process (the CLI's case).
     """
@@ -98,8 +101,19 @@ def crawl(*, outlets: list[Outlet], ledger_path: Path, archive_dir: Path, releva
         finish_pending(context, workers=options.extract_workers)
         retry = [page for page in ledger.retry_candidates(max_attempts=options.max_attempts)
                  if page["outlet"] in context.outlets]
+        if urls is not None:
+            from advocacy.crawler.imports import outlet_for
+
+            retry = []
+            for url in urls:
+                if ledger.is_settled(url):
+                    continue
+                outlet = outlet_for(url, context.outlets)
+                context.outlets.setdefault(outlet.key, outlet)
+                retry.append({"url": url, "outlet": outlet.key, "discovered_via": "import", "feed_date": None,
+                              "sitemap_date": None})
         process = CrawlerProcess(options.scrapy_settings())
-        process.crawl(OutletSpider, context=context, force=options.force, retry_urls=retry)
+        process.crawl(OutletSpider, context=context, force=options.force, retry_urls=retry, discover=urls is None)
         process.start()
     finally:
         archive.close()

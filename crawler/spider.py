@@ -17,6 +17,7 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
+from advocacy.article import article_id
 from advocacy.crawler.charset import decode_html
 from advocacy.crawler.collect import CollectContext, FetchedPage
 from advocacy.crawler.extract import parse_date
@@ -67,10 +68,14 @@ class OutletSpider(scrapy.Spider):
     name = "advocacy-outlets"
 
     def __init__(self, context: CollectContext, *, force: bool = False, retry_urls: list[dict] | None = None,
-                 **kwargs):
+                 discover: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.context = context
         self.force = force
+        self.discover = discover
+        # Article requests bypass Scrapy's duplicate filter (which silently drops the second leg of a
+        # redirect loop, leaving no decision on record); the spider keeps its own list instead.
+        self._requested: set[str] = set()
         self.retry_urls = retry_urls or []
         self._endpoint_results: list[dict] = []
 
@@ -84,7 +89,7 @@ class OutletSpider(scrapy.Spider):
 
     async def start(self):
         now = datetime.now(timezone.utc)
-        for outlet in self.context.outlets.values():
+        for outlet in self.context.outlets.values() if self.discover else ():
             endpoints = [(url, "feed", self.parse_feed) for url in outlet.feeds]
             endpoints += [(url, "sitemap", self.parse_sitemap) for url in outlet.sitemaps]
             if self._depth_for(outlet) > 0:
@@ -96,9 +101,13 @@ class OutletSpider(scrapy.Spider):
         for page in self.retry_urls:
             outlet = self.context.outlets.get(page["outlet"])
             if outlet is not None:
-                yield self._article_request(page["url"], outlet, via=page["discovered_via"] or "retry",
-                                            feed_date=parse_date(page["feed_date"]),
-                                            sitemap_date=parse_date(page["sitemap_date"]), depth=0)
+                # Retried and imported pages are fetched for themselves; their links are not followed.
+                request = self._article_request(page["url"], outlet, via=page["discovered_via"] or "retry",
+                                                feed_date=parse_date(page["feed_date"]),
+                                                sitemap_date=parse_date(page["sitemap_date"]),
+                                                depth=self._depth_for(outlet))
+                if request is not None:
+                    yield request
 
     def _endpoint_request(self, url: str, kind: str, outlet: Outlet, callback, *, now: datetime):
         state = self.context.ledger.endpoint(url) or {}
@@ -187,7 +196,10 @@ class OutletSpider(scrapy.Spider):
         dates, new, items = [], 0, 0
         for entry in sitemap:
             items += 1
-            location = urljoin(response.url, entry.get("loc", ""))
+            loc = (entry.get("loc") or "").strip()
+            location = urljoin(response.url, loc)
+            if not loc or location == response.url:
+                continue  # a damaged entry, which would send the crawler back to the sitemap itself
             if sitemap.type == "sitemapindex":
                 request = self._endpoint_request(location, "sitemap", outlet, self.parse_sitemap,
                                                  now=datetime.now(timezone.utc))
@@ -248,7 +260,11 @@ class OutletSpider(scrapy.Spider):
                                      depth=depth)
 
     def _article_request(self, url, outlet, *, via, feed_date, sitemap_date, depth):
-        return scrapy.Request(url, callback=self.parse_page, errback=self.failed,
+        key = article_id(url)
+        if key in self._requested:
+            return None
+        self._requested.add(key)
+        return scrapy.Request(url, callback=self.parse_page, errback=self.failed, dont_filter=True,
                               cb_kwargs={"outlet": outlet, "via": via, "feed_date": feed_date,
                                          "sitemap_date": sitemap_date, "depth": depth})
 
@@ -274,6 +290,9 @@ class OutletSpider(scrapy.Spider):
         outlet = request.cb_kwargs.get("outlet")
         reason, status, page_status = _failure_reason(failure)
         if outlet is not None:
+            if reason.startswith("DownloadCancelledError"):
+                limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+                reason = f"larger than {limit:,} bytes (crawler.max_page_bytes); download stopped"
             self.context.ledger.record_page(request.url, outlet=outlet.key, status=page_status, reason=reason,
                                             http_status=status, discovered_via=request.cb_kwargs.get("via", ""))
             self.logger.warning("%s: %s failed (%s)", outlet.key, request.url, reason)
@@ -293,5 +312,16 @@ def _failure_reason(failure) -> tuple[str, int | None, str]:
         return f"HTTP {status}", status, "failed"
     if failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
         return "forbidden by robots.txt", None, "blocked"
-    message = failure.getErrorMessage()
-    return f"{failure.type.__name__}: {message}"[:300], None, "failed"
+    message = failure.getErrorMessage().strip()
+    name = failure.type.__name__
+    if not message:
+        message = _PLAIN_REASONS.get(name, "no detail given")
+    return f"{name}: {message}"[:300], None, "failed"
+
+
+# Failures that arrive without a message, explained.
+_PLAIN_REASONS = {
+    "ResponseDataLossError": "the server closed the connection before sending the whole page",
+    "ResponseNeverReceived": "the server accepted the connection but never answered",
+    "ConnectionLost": "the connection was lost during the download",
+}

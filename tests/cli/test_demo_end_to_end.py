@@ -183,3 +183,17 @@ def test_crawl_enrich_and_run_commands_against_a_live_site(tmp_path):
     assert counts["by_stage"]["indexed"] == counts["articles"] > 50
     shown = advocacy(tmp_path / "d", "show", stored_articles(tmp_path / "d")[0].id[:10]).stdout
     assert "Themes:" in shown and "Archived in" in shown
+
+
+def test_import_a_list_of_urls(tmp_path, expected):
+    on_topic = [page.url for page in expected if page.on_topic and not page.syndicated_from][:3]
+    off_topic = [page.url for page in expected if not page.on_topic][:1]
+    urls = tmp_path / "reading-list.csv"
+    urls.write_text("url,note\n" + "\n".join(f"{u},x" for u in on_topic + off_topic) + "\n")
+    with DemoWeb(virtual_hosts=True) as web:
+        env = {"ADVOCACY_CRAWLER_HTTP_PROXY": web.proxy_url, "ADVOCACY_CRAWLER_DOWNLOAD_DELAY": "0"}
+        result = advocacy(tmp_path / "d", "import", str(urls), env=env)
+    assert "3 stored" in result.stdout and "1 off-topic" in result.stdout
+    stored = stored_articles(tmp_path / "d")
+    assert {a.canonical_url for a in stored} == set(on_topic)
+    assert {a.discovered_via for a in stored} == {"import"}
