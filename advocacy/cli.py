@@ -114,6 +114,41 @@ def crawl(settings, sources_file: str | None, outlet_keys: tuple[str, ...], forc
     _crawl(settings, outlets=outlets, force=force)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write {file id: text}; - for standard output.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Processes extracting in parallel.")
+@click.pass_obj
+@example("advocacy extract ../shared/bench/extraction/html --json predictions.json")
+def extract(settings, paths: tuple[Path, ...], json_out: Path, workers: int) -> None:
+    """Extract the main text of saved web pages (.html, .htm, and the same gzipped), given as files or
+    found in directories. Writes {file id: text}, the id being the file name without its extensions."""
+    from advocacy.crawler.extract_files import extract_files, find_html_files
+
+    try:
+        files = find_html_files(list(paths))
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if not files:
+        raise click.ClickException("no .html, .htm, .html.gz or .htm.gz file found in the paths given")
+    started = time.monotonic()
+    progress = _progress("extracted") if json_out != Path("-") else None
+    texts = extract_files(files, workers=workers,
+                          progress=(lambda done, total: progress(done, total) if done % 50 == 0 or done == total
+                                    else None) if progress else None)
+    payload = json.dumps(texts, ensure_ascii=False, indent=1)
+    if json_out == Path("-"):
+        click.echo(payload)
+        return
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(payload, encoding="utf-8")
+    elapsed = time.monotonic() - started
+    click.echo(f"Extracted {len(texts)} pages in {elapsed:.1f}s ({len(texts) / max(elapsed, 1e-9):.0f} pages/s) "
+               f"into {json_out}")
+
+
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--outlet", "outlet_key", help="Outlet key to file PDF reports under (default: from --url's host).")

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-import trafilatura
 from dateutil import parser as dateparser
 
+from advocacy.crawler.main_text import extract_main_text
 from advocacy.text import detect_language
 
 ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
@@ -41,7 +41,7 @@ class Extracted:
     page_language: str = ""
     is_article: bool = False
     why_not_article: str = ""
-    extractor: str = "trafilatura"
+    extractor: str = "main-text"
 
 
 def _meta(tree, *names: str) -> str:
@@ -140,6 +140,31 @@ def _fallback_text(tree) -> str:
     return ""
 
 
+def _title(tree) -> str:
+    """The headline: the article's own <h1> when the page has one, else Open Graph, else <title>."""
+    for heading in tree.xpath("//article//h1 | //h1"):
+        text = " ".join(heading.text_content().split())
+        if text:
+            return text
+    title = _meta(tree, "og:title")
+    if title:
+        return title
+    titles = tree.xpath("//title/text()")
+    # "<headline> | <site name>": the site name is not part of the headline.
+    return re.split(r"\s+[|–—-]\s+[^|–—-]+$", " ".join(titles[0].split()))[0] if titles else ""
+
+
+def _author(tree) -> str:
+    for item in _json_ld(tree):
+        if _ld_types(item) & ARTICLE_TYPES:
+            author = item.get("author")
+            names = [a.get("name", "") if isinstance(a, dict) else str(a)
+                     for a in (author if isinstance(author, list) else [author]) if a]
+            if any(names):
+                return "; ".join(n for n in names if n)
+    return _meta(tree, "author", "article:author", "dc.creator", "byl")
+
+
 def _without_headline(text: str, title: str) -> str:
     """Extractors often keep the <h1> as the text's first line; the headline is stored apart."""
     first, _, rest = text.partition("\n")
@@ -163,18 +188,13 @@ def extract_article(html: str, *, url: str, feed_date: datetime | None = None, s
         tree = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return Extracted(title="", text="", is_article=False, why_not_article="not parseable as HTML")
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
-                                           include_tables=True, deduplicate=False)
-    text = (document.text or "").strip() if document is not None else ""
-    extractor = "trafilatura"
+    text = extract_main_text(html, url=url).strip()
+    extractor = "main-text"
     if len(text) < min_chars:
         fallback = _fallback_text(tree)
         if len(fallback) > len(text):
             text, extractor = fallback, "fallback"
-    title = (document.title if document is not None and document.title else "") or _meta(tree, "og:title")
-    if not title:
-        headings = tree.xpath("//h1")
-        title = " ".join(headings[0].text_content().split()) if headings else ""
+    title = _title(tree)
     text = _without_headline(text, title)
     # One paragraph per line from trafilatura; the record keeps paragraphs apart with blank lines.
     text = "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
@@ -191,7 +211,7 @@ def extract_article(html: str, *, url: str, feed_date: datetime | None = None, s
     elif not _declares_article(tree) and _LISTING_PATH.match(urlsplit(canonical).path):
         why_not = "listing page (home, tag or section)"
     return Extracted(
-        title=" ".join(title.split()), text=text, authors=_authors(document.author if document else None),
+        title=" ".join(title.split()), text=text, authors=_authors(_author(tree)),
         published_at=published.isoformat(timespec="seconds") if published else None, published_at_source=source,
         canonical_url=canonical, language=language, page_language=page_language, is_article=not why_not,
         why_not_article=why_not, extractor=extractor)

@@ -91,3 +91,21 @@ def test_a_corrupt_ledger_is_reported_not_overwritten(tmp_path):
 def test_enrich_and_index_with_nothing_to_do(tmp_path):
     assert "Enriched 0 articles" in run("--data-dir", str(tmp_path), "enrich").output
     assert "Indexed 0 articles" in run("--data-dir", str(tmp_path), "index").output
+
+
+def test_extract_writes_text_by_file_id(tmp_path):
+    import gzip
+
+    page = ("<html><body><nav>Home</nav><article><h1>Title</h1>" + "<p>Refugees in Rabat received free "
+            "consultations from volunteer doctors, the association said on Monday evening.</p>" * 5
+            + "</article><footer>Contact</footer></body></html>")
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "one.html").write_text(page)
+    (tmp_path / "pages" / "two.html.gz").write_bytes(gzip.compress(page.encode()))
+    out = tmp_path / "out.json"
+    result = run("extract", str(tmp_path / "pages"), "--json", str(out))
+    assert result.exit_code == 0, result.output
+    texts = json.loads(out.read_text())
+    assert set(texts) == {"one", "two"} and "volunteer doctors" in texts["two"] and "Contact" not in texts["one"]
+    missing = run("extract", str(tmp_path / "nope"), "--json", str(out))
+    assert missing.exit_code == 1 and "no such file" in missing.output
