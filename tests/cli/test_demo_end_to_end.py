@@ -197,3 +197,57 @@ def test_import_a_list_of_urls(tmp_path, expected):
     stored = stored_articles(tmp_path / "d")
     assert {a.canonical_url for a in stored} == set(on_topic)
     assert {a.discovered_via for a in stored} == {"import"}
+
+
+def test_a_crawl_killed_with_sigkill_and_restarted_stores_every_story_once(tmp_path, expected):
+    data_dir = tmp_path / "killed-crawl"
+    with DemoWeb(virtual_hosts=True) as web:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(web.sources_toml())
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "ADVOCACY_CRAWLER_HTTP_PROXY": web.proxy_url,
+               "ADVOCACY_CRAWLER_DOWNLOAD_DELAY": "0"}
+        command = [sys.executable, "-m", "advocacy.cli", "--data-dir", str(data_dir), "crawl", "--sources", str(sources)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                   start_new_session=True)
+        stored_lines = 0
+        try:
+            for line in process.stdout:
+                stored_lines += "stored" in line
+                if stored_lines == 10:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    break
+            process.wait(timeout=60)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+        assert process.returncode == -signal.SIGKILL, "the crawl finished before it could be killed"
+        interrupted = status(data_dir)["articles"]
+        assert 0 < interrupted < 56
+        advocacy(data_dir, "crawl", "--sources", str(sources), env={k: env[k] for k in env if k.startswith("ADVOCACY")})
+    articles = stored_articles(data_dir)
+    stories = {page.syndicated_from or f"{page.outlet}/{page.slug}" for page in expected if page.on_topic}
+    assert len(articles) == len(stories)
+    assert len({a.id for a in articles}) == len({a.content_hash for a in articles}) == len(articles)
+    for page in expected:
+        if page.on_topic:
+            assert sum(page.url in {a.canonical_url, *a.duplicates} for a in articles) == 1, page.url
+
+
+def test_polling_is_scheduled_and_conditional(tmp_path):
+    with DemoWeb(virtual_hosts=True) as web:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(web.sources_toml())
+        env = {"ADVOCACY_CRAWLER_HTTP_PROXY": web.proxy_url, "ADVOCACY_CRAWLER_DOWNLOAD_DELAY": "0"}
+        advocacy(tmp_path / "d", "crawl", "--sources", str(sources), "--outlet", "bamako-matin", env=env)
+        with Ledger(tmp_path / "d" / "ledger.db") as ledger:
+            first = {row["url"]: row for row in ledger.endpoints()}
+        feed = web.outlet("bamako-matin").feed_url
+        assert first[feed]["last_status"] == "HTTP 200" and first[feed]["etag"] and first[feed]["items"] > 0
+        assert first[feed]["next_poll"] > first[feed]["last_attempt"]
+        second = advocacy(tmp_path / "d", "crawl", "--sources", str(sources), "--outlet", "bamako-matin", env=env)
+        assert "nothing new" in second.stdout  # nothing was due
+        advocacy(tmp_path / "d", "crawl", "--sources", str(sources), "--outlet", "bamako-matin", "--force", env=env)
+        with Ledger(tmp_path / "d" / "ledger.db") as ledger:
+            third = {row["url"]: row for row in ledger.endpoints()}
+    assert third[feed]["last_status"] == "not modified"
+    assert third[feed]["last_attempt"] >= first[feed]["last_attempt"]
