@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Mapping
 
@@ -15,14 +16,19 @@ _ARABIC_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")  # harakat, dagge
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'"})
 _ARABIC_CHAR = re.compile("[\u0600-\u06ff]")
-# Conjunctions and prepositions written attached to an Arabic word, optionally followed by the article.
-_ARABIC_PROCLITICS = "(?:[وف]?[بلك]?(?:ال|ل)?)"
+
+
+# Combining marks of Latin-script accents (Arabic marks are handled apart: some must survive NFKD so that
+# NFC can rebuild hamza letters before they are normalised).
+_LATIN_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def fold(text: str) -> str:
     """Case-, accent- and Arabic-variant-insensitive form of ``text`` for matching (not for display)."""
+    if text.isascii():
+        return text.translate(_APOSTROPHES).casefold()
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch) or _ARABIC_CHAR.match(ch))
+    text = _LATIN_COMBINING.sub("", text)
     text = _ARABIC_DIACRITICS.sub("", text)
     return unicodedata.normalize("NFC", text).translate(_ARABIC_LETTERS).casefold()
 
@@ -44,25 +50,50 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), offsets
 
 
-def _term_pattern(term: str) -> str:
-    words = fold(term).split()
-    parts = []
+_WORD = re.compile(r"\w+")
+_PROCLITIC_CHOICES = (("", "و", "ف"), ("", "ب", "ل", "ك"), ("", "ال", "ل"))
+
+
+def _arabic_stems(token: str) -> list[str]:
+    """The token and what remains of it without attached conjunctions, prepositions and article."""
+    stems = [token]
+    for first in _PROCLITIC_CHOICES[0]:
+        for second in _PROCLITIC_CHOICES[1]:
+            for third in _PROCLITIC_CHOICES[2]:
+                prefix = first + second + third
+                if prefix and token.startswith(prefix) and len(token) - len(prefix) >= 2:
+                    stems.append(token[len(prefix):])
+    return list(dict.fromkeys(stems))
+
+
+@dataclass(frozen=True)
+class _CompiledTerm:
+    index: int
+    words: tuple[tuple[str, bool], ...]   # (folded word, is a prefix)
+    arabic: bool
+
+
+def _compile(index: int, term: str) -> _CompiledTerm | None:
     arabic = bool(_ARABIC_CHAR.search(term))
-    for position, word in enumerate(words):
-        # The article is left to the proclitic pattern, so "المفوضية" also matches "للمفوضية".
+    words = []
+    for position, raw in enumerate(re.split(r"[\s\-'’]+", fold(term))):
+        wildcard = raw.endswith("*")
+        word = "".join(_WORD.findall(raw.rstrip("*")))
+        if not word:
+            continue
+        # The article is left to the proclitic stripping, so "المفوضية" also matches "للمفوضية".
         if arabic and position == 0 and word.startswith("ال") and len(word) > 4:
             word = word[2:]
-        wildcard = word.endswith("*")
-        word = word.rstrip("*")
-        parts.append(re.escape(word) + (r"\w*" if wildcard else ""))
-    body = r"[\s\-]+".join(parts)
-    if arabic:
-        return _ARABIC_PROCLITICS + body
-    return body
+        words.append((word, wildcard))
+    return _CompiledTerm(index, tuple(words), arabic) if words else None
 
 
 class TermMatcher:
     """Finds which of a set of lexicon terms occur in a text, and how often.
+
+    Matching is word by word: a text is cut into words once, and each word is looked up in an index of the
+    terms' first words (exact, or as a prefix for ``word*``), which keeps the cost proportional to the text
+    rather than to the size of the lexicon.
 
     >>> TermMatcher(["refugee*", "demandeur* d'asile"]).count("Deux demandeurs d'asile et un réfugié")
     Counter({"demandeur* d'asile": 1})
@@ -70,28 +101,78 @@ class TermMatcher:
 
     def __init__(self, terms: Iterable[str]):
         self.terms = list(dict.fromkeys(t.strip() for t in terms if t and t.strip()))
-        if not self.terms:
-            self._regex = None
-            return
-        # Longest first, so that "asylum seeker*" wins over "asylum" at the same position.
-        ordered = sorted(range(len(self.terms)), key=lambda i: -len(self.terms[i]))
-        alternatives = [f"(?P<t{i}>{_term_pattern(self.terms[i])})" for i in ordered]
-        self._regex = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+        self._exact: dict[str, list[_CompiledTerm]] = {}
+        self._prefix: dict[str, list[_CompiledTerm]] = {}
+        self._prefix_lengths: set[int] = set()
+        self._has_arabic = False
+        # Words repeat across a text and across texts; their candidate terms are looked up once.
+        self._cache: dict[str, list[_CompiledTerm]] = {}
+        for index, term in enumerate(self.terms):
+            compiled = _compile(index, term)
+            if compiled is None:
+                continue
+            first, wildcard = compiled.words[0]
+            (self._prefix if wildcard else self._exact).setdefault(first, []).append(compiled)
+            if wildcard:
+                self._prefix_lengths.add(len(first))
+            self._has_arabic |= compiled.arabic
+
+    def _candidates(self, token: str) -> list[_CompiledTerm]:
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        if len(self._cache) > 200_000:
+            self._cache.clear()
+        forms = _arabic_stems(token) if self._has_arabic and _ARABIC_CHAR.match(token) else [token]
+        found = []
+        for form in forms:
+            found.extend(self._exact.get(form, ()))
+            for length in self._prefix_lengths:
+                if length <= len(form):
+                    found.extend(self._prefix.get(form[:length], ()))
+        self._cache[token] = found
+        return found
+
+    def _matches(self, tokens: list[str]):
+        """(term index, first token, token after the last) of each match, longest first at each place."""
+        position = 0
+        while position < len(tokens):
+            best = None
+            for term in self._candidates(tokens[position]):
+                if term.arabic != bool(_ARABIC_CHAR.match(tokens[position])):
+                    continue
+                size = len(term.words)
+                if position + size > len(tokens):
+                    continue
+                if all((tokens[position + k].startswith(word) if wildcard else tokens[position + k] == word)
+                       for k, (word, wildcard) in enumerate(term.words[1:], 1)):
+                    key = (size, len(self.terms[term.index]))
+                    if best is None or key > best[0]:
+                        best = (key, term.index)
+            if best is None:
+                position += 1
+                continue
+            size = best[0][0]
+            yield best[1], position, position + size
+            position += size
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """(term, start, end) of every match, with offsets into ``text`` as given (not folded)."""
-        if self._regex is None or not text:
+        if not text or not (self._exact or self._prefix):
             return []
         folded, offsets = fold_with_offsets(text)
-        return [(self.terms[int(m.lastgroup[1:])], offsets[m.start()], offsets[m.end() - 1] + 1)
-                for m in self._regex.finditer(folded)]
+        spans = [m.span() for m in _WORD.finditer(folded)]
+        tokens = [folded[a:b] for a, b in spans]
+        return [(self.terms[index], offsets[spans[first][0]], offsets[spans[last - 1][1] - 1] + 1)
+                for index, first, last in self._matches(tokens)]
 
     def count(self, text: str, *, folded: bool = False) -> Counter[str]:
         found: Counter[str] = Counter()
-        if self._regex is None or not text:
+        if not text or not (self._exact or self._prefix):
             return found
-        for match in self._regex.finditer(text if folded else fold(text)):
-            found[self.terms[int(match.lastgroup[1:])]] += 1
+        tokens = _WORD.findall(text if folded else fold(text))
+        for index, _, _ in self._matches(tokens):
+            found[self.terms[index]] += 1
         return found
 
 
