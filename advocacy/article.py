@@ -33,6 +33,8 @@ Content (crawler)
 Enrichment (nlp)
     themes               One :class:`ThemeScore` per theme above the threshold, best first: calibrated
                          score in [0, 1], subthemes and the reason (matched terms, decisive passages).
+                         Analysts' corrections win over the tagger: a confirmed theme stays (confirmed=True),
+                         a rejected one is left out, whatever a later re-enrichment computes.
     entities             :class:`Entity` list: organisations, places and people under one canonical id.
     passages             :class:`Passage` list: the text cut into retrievable pieces with character offsets.
                          Their embeddings travel beside the record (see ``Ledger``), not inside it.
@@ -114,6 +116,7 @@ class ThemeScore:
     matched_terms: dict[str, int] = field(default_factory=dict)
     passages: list[int] = field(default_factory=list)  # indexes into Article.passages
     reason: str = ""
+    confirmed: bool = False                            # an analyst confirmed it (`advocacy tags correct`)
 
 
 @dataclass

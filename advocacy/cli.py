@@ -238,6 +238,110 @@ def _open_store(settings):
 
 
 @main.command()
+@click.option("--jsonl", "in_path", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help='Input: one JSON object per line with "id", "title" and "text".')
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help='Output: one line per input with "id", "labels", "scores" and "reasons".')
+@click.pass_obj
+@example("advocacy tag --jsonl paragraphs.jsonl --out tagged.jsonl")
+def tag(settings, in_path: Path, out_path: Path) -> None:
+    """Tag texts with themes without crawling or storing them."""
+    from advocacy.pipeline import run_tag_jsonl
+
+    started = time.monotonic()
+    count = run_tag_jsonl(settings, in_path, out_path, on_batch=_progress("tagged"))
+    click.echo(f"Tagged {count} texts in {time.monotonic() - started:.1f}s into {out_path}")
+
+
+@main.group("eval")
+@example("advocacy eval tags --split test")
+def eval_() -> None:
+    """Measure quality against labelled data."""
+
+
+@eval_.command("tags")
+@click.option("--split", type=click.Choice(["test", "dev"]), default="test", show_default=True,
+              help="Report on the held-out test split, or on the dev split used for fitting.")
+@click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Labelled JSONL files instead of the set shipped with Advocacy Monitor (repeatable).")
+@click.option("--scorer", type=click.Choice(["auto", "rules", "learned"]), default="auto", show_default=True,
+              help="auto: the learned model when one was trained (advocacy tags retrain), else the rules.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+@example("advocacy eval tags --split test --scorer rules")
+def eval_tags(settings, split: str, files: tuple[Path, ...], scorer: str, as_json: bool) -> None:
+    """Per-theme precision, recall and F1, and macro-F1 per language, of the theme tagger."""
+    from advocacy.nlp.evaluation import format_report
+    from advocacy.pipeline import run_eval_tags
+
+    report, used = run_eval_tags(settings, split=split, paths=list(files) or None, scorer=scorer)
+    if as_json:
+        click.echo(json.dumps({"split": split, "scorer": used, "languages": {
+            language: {"macro_f1": round(block["macro-F1"], 4), "items": block["items"],
+                       "themes": {theme: {k: round(v, 4) if isinstance(v, float) else v for k, v in s.__dict__.items()}
+                                  for theme, s in block["themes"].items()}}
+            for language, block in report.items()}}, indent=2))
+        return
+    click.echo(format_report(report, title=f"Theme tagging, {split} split, scored by {used}"))
+
+
+@main.group()
+@example("advocacy tags correct 3fa2c1 housing yes")
+def tags() -> None:
+    """Correct the tagger and teach it: corrections are kept forever and win over the tagger."""
+
+
+@tags.command("correct")
+@click.argument("article_id")
+@click.argument("theme")
+@click.argument("verdict", type=click.Choice(["yes", "no"]))
+@click.option("--note", default="", help="Why (kept with the correction).")
+@click.pass_obj
+@example("advocacy tags correct 3fa2c1 housing no --note 'about a hotel, not shelter'")
+def tags_correct(settings, article_id: str, theme: str, verdict: str, note: str) -> None:
+    """Say whether ARTICLE_ID (a unique prefix is enough) is about THEME."""
+    from advocacy.pipeline import run_correct
+
+    result = run_correct(settings, article_id, theme, verdict == "yes", note=note)
+    click.echo(f"Recorded: {result['article'][:12]} {theme} {verdict} (applied {result['applied']}"
+               + (f"; themes now {', '.join(result['themes']) or 'none'}" if "themes" in result else "") + ").")
+
+
+@tags.command("retrain")
+@click.option("--without-labelled-set", is_flag=True, help="Learn from corrections only.")
+@click.pass_obj
+@example("advocacy tags retrain && advocacy index")
+def tags_retrain(settings, without_labelled_set: bool) -> None:
+    """Fit the learned theme scorer on the labelled dev texts and all corrections, then re-tag the stored
+    articles with it (run `advocacy index` afterwards to refresh search)."""
+    from advocacy.pipeline import run_retrain
+
+    result = run_retrain(settings, with_labelled_set=not without_labelled_set, on_batch=_progress("re-tagged"))
+    click.echo(f"Trained on {result['labelled_texts']} labelled texts and {result['corrected_articles']} corrected "
+               f"articles; saved {result['model']}; re-tagged {result['retagged']} articles.")
+
+
+@tags.command("corrections")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@example("advocacy tags corrections --json")
+def tags_corrections(settings, as_json: bool) -> None:
+    """Every correction made so far, oldest first."""
+    workspace = Workspace(settings.data_dir)
+    history = []
+    if workspace.ledger_path.exists():
+        with workspace.ledger() as ledger:
+            history = ledger.correction_history()
+    if as_json:
+        click.echo(json.dumps(history, ensure_ascii=False, indent=2))
+        return
+    for row in history:
+        click.echo(f"{row['created_at']}  {row['article_id'][:12]}  {row['theme']:<10} {row['verdict']:<3}  {row['note']}")
+    if not history:
+        click.echo("No corrections yet.")
+
+
+@main.command()
 @click.argument("query", required=False, default="")
 @_filter_options
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))

@@ -60,6 +60,15 @@ CREATE TABLE IF NOT EXISTS pages (
     sitemap_date TEXT
 );
 CREATE INDEX IF NOT EXISTS pages_status ON pages(status);
+CREATE TABLE IF NOT EXISTS corrections (
+    id INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    theme TEXT NOT NULL,
+    verdict INTEGER NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS corrections_article ON corrections(article_id);
 CREATE TABLE IF NOT EXISTS endpoints (
     url TEXT PRIMARY KEY,
     outlet TEXT NOT NULL,
@@ -225,6 +234,28 @@ class Ledger:
                    next_poll=excluded.next_poll""",
             (url, outlet, kind, etag, last_modified, now, now if ok else None, status, items or 0, new_items or 0,
              newest_item, 0 if ok else 1, next_poll, items, new_items, ok))
+
+    # -- analysts' corrections (kept forever; the latest verdict per article and theme wins) -----------
+
+    def add_correction(self, article_id: str, theme: str, verdict: bool, *, note: str = "") -> None:
+        self._db.execute("INSERT INTO corrections (article_id, theme, verdict, note, created_at) VALUES (?,?,?,?,?)",
+                         (article_id, theme, int(verdict), note, _now()))
+
+    def corrections_for(self, article_id: str) -> dict[str, bool]:
+        rows = self._db.execute("SELECT theme, verdict FROM corrections WHERE article_id=? ORDER BY id", (article_id,))
+        return {theme: bool(verdict) for theme, verdict in rows}
+
+    def corrections(self) -> dict[str, dict[str, bool]]:
+        """article id -> {theme: verdict}, latest verdicts only."""
+        out: dict[str, dict[str, bool]] = {}
+        for article, theme, verdict in self._db.execute("SELECT article_id, theme, verdict FROM corrections ORDER BY id"):
+            out.setdefault(article, {})[theme] = bool(verdict)
+        return out
+
+    def correction_history(self) -> list[dict]:
+        cursor = self._db.execute("SELECT article_id, theme, verdict, note, created_at FROM corrections ORDER BY id")
+        return [{"article_id": a, "theme": t, "verdict": "yes" if v else "no", "note": n, "created_at": c}
+                for a, t, v, n, c in cursor]
 
     # -- articles --------------------------------------------------------------------------------------
 

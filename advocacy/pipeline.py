@@ -30,6 +30,11 @@ class Workspace:
     def briefs_dir(self) -> Path:
         return self.data_dir / "briefs"
 
+    @property
+    def theme_model_path(self) -> Path:
+        """The learned theme scorer, written by `advocacy tags retrain`."""
+        return self.data_dir / "models" / "themes.npz"
+
     def ledger(self) -> Ledger:
         return Ledger(self.ledger_path)
 
@@ -111,16 +116,21 @@ def run_enrich(settings: Settings, *, batch_size: int = 16, enricher=None,
     """Enrich every collected article; returns how many were enriched. ``on_batch(done, total)`` reports."""
     from advocacy.nlp import Enricher
 
-    with Workspace(settings.data_dir).ledger() as ledger:
+    workspace = Workspace(settings.data_dir)
+    with workspace.ledger() as ledger:
         total = ledger.counts()["by_stage"]["collected"]
         if total == 0:
             return 0
-        enricher = enricher or Enricher.from_settings(settings)
+        enricher = enricher or Enricher.from_settings(settings, theme_model=workspace.theme_model_path)
         done = 0
         while batch := ledger.behind("collected", limit=batch_size):
             results = enricher.enrich([article for article, _ in batch])
             with ledger.transaction():
                 for article, vectors in results:
+                    # Analysts' verdicts outlive every re-enrichment.
+                    corrections = ledger.corrections_for(article.id)
+                    if corrections:
+                        enricher.correct(article, vectors, corrections)
                     ledger.save(article, vectors=vectors)
             done += len(results)
             if on_batch:
@@ -179,6 +189,150 @@ def run_brief(settings, *, template: str, fmt: str, out_path: Path | None, filte
     markdown = render_markdown(template, context, extra_dir=settings.path_or_none("briefs", "templates_dir"))
     out_path = out_path or Workspace(settings.data_dir).briefs_dir / default_output_name(template, fmt)
     return write_brief(markdown, out_path, format=fmt, title=context["title"])
+
+
+def _enricher(settings: Settings, *, learned: bool | None = None):
+    """The configured enricher; ``learned`` False forces the rule scorer, True requires a trained model."""
+    from advocacy.nlp import Enricher, NlpError
+
+    model = Workspace(settings.data_dir).theme_model_path
+    if learned and not model.exists():
+        raise NlpError(f"no trained theme model in {model.parent}; run `advocacy tags retrain` first")
+    return Enricher.from_settings(settings, theme_model=model if learned is not False else None)
+
+
+def resolve_article_id(ledger: Ledger, prefix: str) -> str:
+    from advocacy.nlp import NlpError
+
+    matches = [i for i in ledger.ids() if i.startswith(prefix.lower())]
+    if not matches:
+        raise NlpError(f"no article with id {prefix!r}; find ids with `advocacy search`")
+    if len(matches) > 1:
+        raise NlpError(f"{prefix!r} matches {len(matches)} articles; give more characters")
+    return matches[0]
+
+
+def run_correct(settings: Settings, article_prefix: str, theme: str, verdict: bool, *, note: str = "") -> dict:
+    """Record an analyst's verdict on a theme of an article and apply it to the stored article at once."""
+    from advocacy.nlp import NlpError, load_taxonomy
+
+    known = [t.key for t in load_taxonomy(settings.path_or_none("nlp", "themes_file"))]
+    if theme not in known:
+        raise NlpError(f"unknown theme {theme!r}; known themes: {', '.join(known)}")
+    with Workspace(settings.data_dir).ledger() as ledger:
+        article_id = resolve_article_id(ledger, article_prefix)
+        ledger.add_correction(article_id, theme, verdict, note=note)
+        article = ledger.get(article_id)
+        if article.stage == "collected":
+            return {"article": article_id, "applied": "when the article is enriched"}
+        enricher = _enricher(settings)
+        enricher.correct(article, ledger.get_vectors(article_id), ledger.corrections_for(article_id))
+        if article.stage == "indexed":
+            article.stage = "enriched"  # the index learns of it at the next `advocacy index`
+        ledger.save(article)
+    return {"article": article_id, "applied": "now", "themes": [t.theme for t in article.themes]}
+
+
+def run_retrain(settings: Settings, *, with_labelled_set: bool = True, retag: bool = True,
+                on_batch: Callable[[int, int], None] | None = None) -> dict:
+    """Fit the learned theme scorer on the labelled dev split and the analysts' corrections, save it, and
+    re-tag the stored articles with it (corrections still win)."""
+    from advocacy.nlp import CORRECTION_WEIGHT
+    from advocacy.nlp.evaluation import load_labelled
+
+    workspace = Workspace(settings.data_dir)
+    enricher = _enricher(settings, learned=False)
+    themes = [t.key for t in enricher.tagger.themes]
+    examples = []
+    labelled = load_labelled(split="dev") if with_labelled_set else []
+    for item, (passages, vectors) in zip(labelled, enricher.embed_texts([(i.title, i.text) for i in labelled])):
+        examples.append(enricher.training_example(title=item.title, passages=passages, vectors=vectors,
+                                                  labels={t: t in item.labels for t in themes}))
+    with workspace.ledger() as ledger:
+        corrections = ledger.corrections()
+        for article_id, verdicts in corrections.items():
+            article, vectors = ledger.get(article_id), ledger.get_vectors(article_id)
+            if article is None or vectors is None:
+                continue
+            examples.append(enricher.training_example(title=article.title, passages=article.passages,
+                                                      vectors=vectors, labels=verdicts, weight=CORRECTION_WEIGHT))
+    if not examples:
+        from advocacy.nlp import NlpError
+
+        raise NlpError("nothing to learn from: no labelled texts and no corrections yet")
+    scorer = enricher.train(examples)
+    scorer.save(workspace.theme_model_path)
+    retagged = _retag_all(workspace, enricher, on_batch=on_batch) if retag else 0
+    return {"model": str(workspace.theme_model_path), "labelled_texts": len(labelled),
+            "corrected_articles": len(corrections), "themes": scorer.info["examples"], "retagged": retagged}
+
+
+def _retag_all(workspace: Workspace, enricher, *, on_batch=None, batch_size: int = 200) -> int:
+    with workspace.ledger() as ledger:
+        ids = [a.id for a in ledger.iter_articles() if a.stage != "collected"]
+        for start in range(0, len(ids), batch_size):
+            with ledger.transaction():
+                for article_id in ids[start:start + batch_size]:
+                    article, vectors = ledger.get(article_id), ledger.get_vectors(article_id)
+                    if vectors is None:
+                        continue
+                    enricher.retag(article, vectors, corrections=ledger.corrections_for(article_id))
+                    if article.stage == "indexed":
+                        article.stage = "enriched"
+                    ledger.save(article)
+            if on_batch:
+                on_batch(min(start + batch_size, len(ids)), len(ids))
+        return len(ids)
+
+
+def run_tag_jsonl(settings: Settings, in_path: Path, out_path: Path, *, batch_size: int = 64,
+                  on_batch: Callable[[int, int], None] | None = None) -> int:
+    """Tag lines {"id", "title", "text"} into lines {"id", "labels", "scores", "reasons"}; no store needed."""
+    import json
+
+    from advocacy.nlp import NlpError
+
+    items = []
+    for number, line in enumerate(in_path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            items.append((str(data["id"]), str(data.get("title") or ""), str(data["text"])))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise NlpError(f"{in_path}, line {number}: expected a JSON object with \"id\" and \"text\" ({exc})") from None
+    enricher = _enricher(settings)
+    threshold = enricher.tagger.threshold
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out_path.with_name(out_path.name + ".part")
+    with open(temporary, "w", encoding="utf-8") as out:
+        for start in range(0, len(items), batch_size):
+            chunk = items[start:start + batch_size]
+            for (item_id, _, _), scored in zip(chunk, enricher.tag_texts([(t, x) for _, t, x in chunk])):
+                out.write(json.dumps({
+                    "id": item_id, "labels": [t.theme for t in scored if t.score >= threshold],
+                    "scores": {t.theme: t.score for t in scored},
+                    "reasons": {t.theme: {"reason": t.reason, "terms": t.matched_terms}
+                                for t in scored if t.score >= threshold}}, ensure_ascii=False) + "\n")
+            if on_batch:
+                on_batch(min(start + batch_size, len(items)), len(items))
+    temporary.replace(out_path)
+    return len(items)
+
+
+def run_eval_tags(settings: Settings, *, split: str = "test", paths: list[Path] | None = None,
+                  scorer: str = "auto") -> tuple[dict, str]:
+    """Per-theme precision/recall/F1 per language on a labelled split; returns (report, scorer used)."""
+    from advocacy.nlp.evaluation import load_labelled, score_predictions
+
+    learned = {"auto": None, "rules": False, "learned": True}[scorer]
+    enricher = _enricher(settings, learned=learned)
+    themes = [t.key for t in enricher.tagger.themes]
+    items = load_labelled(paths, split=split, themes=set(themes))
+    threshold = enricher.tagger.threshold
+    scored = enricher.tag_texts([(i.title, i.text) for i in items])
+    predicted = {item.id: {t.theme for t in s if t.score >= threshold} for item, s in zip(items, scored)}
+    return score_predictions(items, predicted, themes), enricher.tagger.scorer.name
 
 
 def status(settings: Settings) -> dict:

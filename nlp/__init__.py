@@ -8,17 +8,38 @@ from pathlib import Path
 
 import numpy as np
 
-from advocacy.article import Article
+from advocacy.article import Article, Passage, ThemeScore
 from advocacy.nlp.embeddings import Encoder, resolve_model
 from advocacy.nlp.entities import EntityFinder, load_gazetteer
 from advocacy.nlp.errors import ModelError, NlpError, TaxonomyError
 from advocacy.nlp.passages import split_passages
 from advocacy.nlp.taxonomy import Theme, load_taxonomy
-from advocacy.nlp.themes import ThemeTagger
+from advocacy.nlp.themes import RuleScorer, ThemeTagger
+from advocacy.nlp.training import CORRECTION_WEIGHT, LearnedScorer, TrainingExample, train_scorer
 from advocacy.text import detect_language
 
-__all__ = ["Encoder", "Enricher", "ModelError", "NlpError", "TaxonomyError", "Theme", "load_taxonomy",
-           "resolve_model", "split_passages"]
+__all__ = ["Encoder", "Enricher", "LearnedScorer", "ModelError", "NlpError", "TaxonomyError", "Theme",
+           "apply_corrections", "load_taxonomy", "resolve_model", "split_passages"]
+
+
+def apply_corrections(themes: list[ThemeScore], all_scores: list[ThemeScore],
+                      corrections: dict[str, bool]) -> list[ThemeScore]:
+    """The article's themes once analysts' verdicts are applied: rejected themes go, confirmed ones stay
+    (with the tagger's evidence when it had any), marked as confirmed."""
+    kept = [t for t in themes if corrections.get(t.theme, True)]
+    present = {t.theme for t in kept}
+    scored = {t.theme: t for t in all_scores}
+    for theme, verdict in corrections.items():
+        if verdict and theme not in present:
+            base = scored.get(theme) or ThemeScore(theme=theme, score=0.0)
+            kept.append(ThemeScore(theme=theme, score=base.score, subthemes=base.subthemes,
+                                   matched_terms=base.matched_terms, passages=base.passages,
+                                   reason=(base.reason + "; " if base.reason else "") + "confirmed by an analyst",
+                                   confirmed=True))
+    for theme in kept:
+        if corrections.get(theme.theme):
+            theme.confirmed = True
+    return sorted(kept, key=lambda t: (not t.confirmed, -t.score))
 
 
 class Enricher:
@@ -26,16 +47,18 @@ class Enricher:
 
     def __init__(self, *, themes_file: Path | None = None, gazetteer_file: Path | None = None,
                  embedding_model: str = "all-MiniLM-L6-v2", device: str = "cpu", batch_size: int = 32,
-                 theme_threshold: float = 0.5, passage_chars: int = 600, allow_download: bool = False):
+                 theme_threshold: float = 0.5, passage_chars: int = 600, allow_download: bool = False,
+                 theme_model: Path | None = None):
         self.encoder = Encoder(embedding_model, device=device, batch_size=batch_size, allow_download=allow_download)
-        self.tagger = ThemeTagger(load_taxonomy(themes_file), self.encoder, threshold=theme_threshold)
+        scorer = LearnedScorer.load(theme_model) if theme_model is not None and theme_model.exists() else RuleScorer()
+        self.tagger = ThemeTagger(load_taxonomy(themes_file), self.encoder, threshold=theme_threshold, scorer=scorer)
         self.entities = EntityFinder(load_gazetteer(gazetteer_file))
         self.passage_chars = passage_chars
 
     @classmethod
-    def from_settings(cls, settings) -> "Enricher":
+    def from_settings(cls, settings, *, theme_model: Path | None = None) -> "Enricher":
         nlp = settings.table["nlp"]
-        return cls(themes_file=settings.path_or_none("nlp", "themes_file"),
+        return cls(theme_model=theme_model, themes_file=settings.path_or_none("nlp", "themes_file"),
                    gazetteer_file=settings.path_or_none("nlp", "gazetteer_file"),
                    embedding_model=nlp["embedding_model"], device=nlp["device"], batch_size=nlp["batch_size"],
                    theme_threshold=nlp["theme_threshold"], passage_chars=nlp["passage_chars"],
@@ -59,3 +82,42 @@ class Enricher:
             article.stage = "enriched"
             results.append((article, own))
         return results
+
+    def retag(self, article: Article, vectors: np.ndarray, *, corrections: dict[str, bool] | None = None) -> None:
+        """Recompute the article's themes from its stored passages and vectors (after retraining)."""
+        all_scores = self.tagger.score_all(title=article.title, passages=article.passages, vectors=vectors)
+        themes = [t for t in all_scores if t.score >= self.tagger.threshold]
+        article.themes = apply_corrections(themes, all_scores, corrections or {})
+
+    def correct(self, article: Article, vectors: np.ndarray | None, corrections: dict[str, bool]) -> None:
+        """Apply analysts' verdicts to an article's themes, with the tagger's evidence where available."""
+        all_scores = (self.tagger.score_all(title=article.title, passages=article.passages, vectors=vectors)
+                      if vectors is not None else [])
+        article.themes = apply_corrections(article.themes, all_scores, corrections)
+
+    def embed_texts(self, items: list[tuple[str, str]]) -> list[tuple[list[Passage], np.ndarray]]:
+        """Passages and their vectors for (title, text) pairs, embedded in one batch."""
+        cut = [split_passages(text, target_chars=self.passage_chars) for _, text in items]
+        vectors = self.encoder.encode([p.text for passages in cut for p in passages])
+        out, offset = [], 0
+        for passages in cut:
+            out.append((passages, vectors[offset:offset + len(passages)]))
+            offset += len(passages)
+        return out
+
+    def tag_texts(self, items: list[tuple[str, str]]) -> list[list[ThemeScore]]:
+        """Every theme scored, for each (title, text) pair; callers apply the threshold they need."""
+        return [self.tagger.score_all(title=title, passages=passages, vectors=vectors)
+                for (title, _), (passages, vectors) in zip(items, self.embed_texts(items))]
+
+    def training_example(self, *, title: str, passages: list[Passage], vectors: np.ndarray,
+                         labels: dict[str, bool], weight: float = 1.0) -> TrainingExample:
+        from advocacy.nlp.themes import _mean_vector
+
+        evidence = self.tagger.evidence(title=title, passages=passages, vectors=vectors)
+        return TrainingExample(evidence, _mean_vector(vectors, self.encoder), labels, weight)
+
+    def train(self, examples: list[TrainingExample]) -> LearnedScorer:
+        scorer = train_scorer(examples, [t.key for t in self.tagger.themes], model_name=self.encoder.model_name)
+        self.tagger.scorer = scorer
+        return scorer
