@@ -114,14 +114,12 @@ def run_import(settings: Settings, paths: list[Path], *, outlet_key: str | None 
 def run_enrich(settings: Settings, *, batch_size: int = 16, enricher=None,
                on_batch: Callable[[int, int], None] | None = None) -> int:
     """Enrich every collected article; returns how many were enriched. ``on_batch(done, total)`` reports."""
-    from advocacy.nlp import Enricher
-
     workspace = Workspace(settings.data_dir)
     with workspace.ledger() as ledger:
         total = ledger.counts()["by_stage"]["collected"]
         if total == 0:
             return 0
-        enricher = enricher or Enricher.from_settings(settings, theme_model=workspace.theme_model_path)
+        enricher = enricher or _enricher(settings)
         done = 0
         while batch := ledger.behind("collected", limit=batch_size):
             results = enricher.enrich([article for article, _ in batch])
@@ -192,13 +190,30 @@ def run_brief(settings, *, template: str, fmt: str, out_path: Path | None, filte
 
 
 def _enricher(settings: Settings, *, learned: bool | None = None):
-    """The configured enricher; ``learned`` False forces the rule scorer, True requires a trained model."""
+    """The configured enricher. By default it scores themes with the learned model, fitting one from the
+    labelled dev split (and any corrections) the first time, or when the embedding model changed; ``learned``
+    False forces the rule scorer, True refuses to fit one silently."""
     from advocacy.nlp import Enricher, NlpError
 
     model = Workspace(settings.data_dir).theme_model_path
-    if learned and not model.exists():
-        raise NlpError(f"no trained theme model in {model.parent}; run `advocacy tags retrain` first")
+    if learned is not False and not _model_fits(model, settings):
+        if learned:
+            raise NlpError(f"no trained theme model for {settings.get('nlp', 'embedding_model')} in {model.parent}; "
+                           "run `advocacy tags retrain` first")
+        run_retrain(settings, retag=False)
     return Enricher.from_settings(settings, theme_model=model if learned is not False else None)
+
+
+def _model_fits(path: Path, settings: Settings) -> bool:
+    """True when a learned theme model exists and was fitted on the configured embedding model's vectors."""
+    from advocacy.nlp import LearnedScorer, NlpError
+
+    if not path.exists():
+        return False
+    try:
+        return LearnedScorer.load(path).info.get("embedding_model") == settings.get("nlp", "embedding_model")
+    except NlpError:
+        return False
 
 
 def resolve_article_id(ledger: Ledger, prefix: str) -> str:

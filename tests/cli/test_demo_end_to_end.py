@@ -251,3 +251,42 @@ def test_polling_is_scheduled_and_conditional(tmp_path):
             third = {row["url"]: row for row in ledger.endpoints()}
     assert third[feed]["last_status"] == "not modified"
     assert third[feed]["last_attempt"] >= first[feed]["last_attempt"]
+
+
+def test_corrections_survive_re_enrichment_and_teach_the_tagger(demo_dir, tmp_path):
+    data_dir = tmp_path / "corrected"
+    shutil.copytree(demo_dir, data_dir)
+    articles = stored_articles(data_dir)
+    target = next(a for a in articles if "housing" in a.theme_names and "health" not in a.theme_names)
+    before = json.loads(advocacy(data_dir, "show", target.id, "--json").stdout)
+    assert "housing" in [t["theme"] for t in before["themes"]]
+
+    advocacy(data_dir, "tags", "correct", target.id[:10], "housing", "no", "--note", "about a hotel")
+    advocacy(data_dir, "tags", "correct", target.id[:10], "health", "yes")
+    shown = json.loads(advocacy(data_dir, "show", target.id, "--json").stdout)
+    themes = {t["theme"]: t for t in shown["themes"]}
+    assert "housing" not in themes and themes["health"]["confirmed"]
+    assert shown["stage"] == "enriched"  # the index must learn of it
+    advocacy(data_dir, "index")
+    hits = json.loads(advocacy(data_dir, "search", "", "--theme", "health", "--limit", "100", "--json").stdout)["hits"]
+    assert target.id in {hit["id"] for hit in hits}
+
+    # Re-enrichment from scratch keeps the analysts' verdicts.
+    with Ledger(data_dir / "ledger.db") as ledger:
+        ledger.reset_stage(to="collected", frm=("enriched", "indexed"))
+    advocacy(data_dir, "enrich")
+    again = {t["theme"]: t for t in json.loads(advocacy(data_dir, "show", target.id, "--json").stdout)["themes"]}
+    assert "housing" not in again and again["health"]["confirmed"]
+    history = json.loads(advocacy(data_dir, "tags", "corrections", "--json").stdout)
+    assert [(h["theme"], h["verdict"]) for h in history] == [("housing", "no"), ("health", "yes")]
+
+    # Retraining learns from the corrections: the same text scores differently afterwards.
+    probe = tmp_path / "probe.jsonl"
+    probe.write_text(json.dumps({"id": "p", "title": target.title, "text": target.text}, ensure_ascii=False) + "\n")
+    advocacy(data_dir, "tag", "--jsonl", str(probe), "--out", str(tmp_path / "before.jsonl"))
+    advocacy(data_dir, "tags", "retrain")
+    advocacy(data_dir, "tag", "--jsonl", str(probe), "--out", str(tmp_path / "after.jsonl"))
+    score_before = json.loads((tmp_path / "before.jsonl").read_text())["scores"]
+    score_after = json.loads((tmp_path / "after.jsonl").read_text())["scores"]
+    assert score_after["housing"] < score_before["housing"]
+    assert score_after["health"] > score_before["health"]
