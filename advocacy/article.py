@@ -38,6 +38,8 @@ Enrichment (nlp)
     entities             :class:`Entity` list: organisations, places and people under one canonical id.
     passages             :class:`Passage` list: the text cut into retrievable pieces with character offsets.
                          Their embeddings travel beside the record (see ``Ledger``), not inside it.
+    figures              :class:`Figure` list: key figures with value, unit and sentence, verbatim from ``text``.
+    quotes               :class:`Quote` list: quotations with their speaker and sentence, verbatim from ``text``.
 Pipeline
     stage                ``collected`` → ``enriched`` → ``indexed``. A stage picks up the records that are
                          behind it; redoing a stage rewrites its own fields only.
@@ -130,6 +132,38 @@ class Entity:
 
 
 @dataclass
+class Figure:
+    """A figure as written (``text == article_text[start:end]``), with the value and unit it stands for.
+
+    ``value`` is the number with its scale applied ("2,5 millions" is 2500000.0); a percentage keeps its
+    number (35.0) with unit "%". ``unit`` is an ISO 4217 code for money ("USD", "EUR", "MAD", "XOF"), "%",
+    an English plural for counted people and things ("migrants", "refugees", "children", "beds") whatever
+    the article's language, or "" when the number stands alone.
+    """
+    text: str
+    value: float
+    unit: str
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass
+class Quote:
+    """A quotation as written (``text == article_text[start:end]``, marks excluded) and who said it.
+
+    ``speaker`` is written as in the article ("Dr Abdellah Amzil", "the provincial health delegate",
+    "Amina Tazi, a lawyer"), "" when the article does not say. ``sentence`` is the sentence, or the run of
+    sentences, holding the quote and its attribution, verbatim.
+    """
+    text: str
+    speaker: str
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass
 class Article:
     id: str
     url: str
@@ -153,6 +187,8 @@ class Article:
     themes: list[ThemeScore] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
     stage: str = "collected"
 
     def __post_init__(self) -> None:
@@ -173,4 +209,6 @@ class Article:
         values["themes"] = [ThemeScore(**t) for t in data.get("themes", [])]
         values["entities"] = [Entity(**e) for e in data.get("entities", [])]
         values["passages"] = [Passage(**p) for p in data.get("passages", [])]
+        values["figures"] = [Figure(**f) for f in data.get("figures", [])]
+        values["quotes"] = [Quote(**q) for q in data.get("quotes", [])]
         return cls(**values)

@@ -379,7 +379,8 @@ def _print_hits(query: str, result) -> None:
 @click.pass_obj
 @example("advocacy show 3fa2c1")
 def show(settings, article_id: str, as_json: bool) -> None:
-    """Show one article: metadata, themes with their reasons, entities and text. ID may be a unique prefix."""
+    """Show one article: metadata, themes with their reasons, organisations, places, people, population
+    groups, key figures, quotes and the text. ID may be a unique prefix."""
     with Workspace(settings.data_dir).ledger() as ledger:
         matches = [i for i in ledger.ids() if i.startswith(article_id.lower())]
         if not matches:
@@ -403,8 +404,19 @@ def show(settings, article_id: str, as_json: bool) -> None:
         for theme in article.themes:
             subs = f" ({', '.join(theme.subthemes)})" if theme.subthemes else ""
             click.echo(f"  {theme.theme} {theme.score:.2f}{subs} — {theme.reason}")
-    if article.entities:
-        click.echo("\nEntities: " + ", ".join(f"{e.name} [{e.type}] ×{e.count}" for e in article.entities))
+    groups = {"organisation": "Organisations", "place": "Places", "person": "People", "population": "Populations"}
+    for kind, label in groups.items():
+        found = [e for e in article.entities if e.type == kind]
+        if found:
+            click.echo(f"\n{label}: " + ", ".join(f"{e.name} ×{e.count}" for e in found))
+    if article.figures:
+        click.echo("\nKey figures:")
+        for figure in article.figures:
+            click.echo(f"  {figure.text}  ({figure.value:g} {figure.unit})".rstrip())
+    if article.quotes:
+        click.echo("\nQuotes:")
+        for quote in article.quotes:
+            click.echo(f"  “{quote.text}” — {quote.speaker or 'speaker not named'}")
     click.echo("\n" + article.text)
 
 

@@ -13,6 +13,8 @@ from advocacy.nlp.embeddings import Encoder, resolve_model
 from advocacy.nlp.entities import EntityFinder, load_gazetteer
 from advocacy.nlp.people import PeopleFinder, folded_aliases
 from advocacy.nlp.errors import ModelError, NlpError, TaxonomyError
+from advocacy.nlp.figures import find_figures
+from advocacy.nlp.quotes import find_quotes
 from advocacy.nlp.passages import split_passages
 from advocacy.nlp.taxonomy import Theme, load_taxonomy
 from advocacy.nlp.themes import RuleScorer, ThemeTagger
@@ -88,6 +90,9 @@ class Enricher:
             entities = self.entities.find(text)
             known = {entity.id for entity in entities}
             article.entities = entities + [entity for entity in found_people if entity.id not in known]
+            # Offsets point into article.text, where briefs verify every figure and quote verbatim.
+            article.figures = find_figures(article.text, language=article.language)
+            article.quotes = find_quotes(article.text, language=article.language)
             article.stage = "enriched"
             results.append((article, own))
         return results

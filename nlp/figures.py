@@ -22,12 +22,18 @@ Ambiguities resolved here
     between a group of one to three digits and a group of exactly three ("50 000", "2 500"). "dollars" is
     taken for US dollars. Written without vowel marks, "أسرة" may be "families" or "beds"; it is read as
     families, the common sense in this domain ("أسرّة", with the shadda, is beds).
+
+Not handled
+    Numbers written in words ("three hundred", "مئتي"), ranges as one figure ("de 1,5 à 3 millions de FCFA"
+    gives "1,5" alone and "3 millions de FCFA"), negative numbers, and a counted noun written before its
+    number ("عدد المهاجرين 326").
 """
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+
+from advocacy.article import Figure
 
 _DIGITS = "0-9\u0660-\u0669\u06f0-\u06f9"
 _D = f"[{_DIGITS}]"
@@ -162,6 +168,9 @@ _NOUNS_LATIN = [
     (r"nationalities|nationalités?", "nationalities"),
     (r"countries|country|pays", "countries"),
     (r"boats?|embarcations?|bateaux|pateras?|pirogues?", "boats"),
+    (r"complaints?|plaintes?", "complaints"),
+    (r"lawsuits?", "lawsuits"),
+    (r"files|dossiers?", "files"),
 ]
 _NOUNS_ARABIC = [
     (r"مهاجر(?:ا|ين|ون|ة|ات)?", "migrants"),
@@ -188,24 +197,29 @@ _NOUNS_ARABIC = [
     (r"دول|دولة|بلدان|بلدا", "countries"),
     (r"جنسيات|جنسية", "nationalities"),
     (r"قوارب|قارب(?:ا)?", "boats"),
+    (r"شكايات|شكاية|شكاوى|شكوى", "complaints"),
+    (r"دعاوى|دعوى", "lawsuits"),
+    (r"ملفات|ملف(?:ا)?", "files"),
 ]
 _NOUN_UNITS = [unit for _, unit in _NOUNS_LATIN] + [unit for _, unit in _NOUNS_ARABIC]
 _NOUN_GROUPS = "|".join(f"(?P<n{i}>{pattern})" for i, (pattern, _) in enumerate(_NOUNS_LATIN + _NOUNS_ARABIC))
 
-# Words allowed between a number and its noun: "200 sub-Saharan migrants", "3 000 jeunes migrants". They are
-# few on purpose: letting any word through would turn "35 days after the refugees" into a count of refugees.
+# Words allowed between a number and its noun: "200 sub-Saharan migrants", "3 000 jeunes migrants", and
+# "14 migrant workers", where the last noun is what was counted. They are few on purpose: letting any word
+# through would turn "35 days after the refugees" into a count of refugees.
 _ADJECTIVES = (
+    "migrant|refugee|asylum-seeker|"
     "new|other|more|additional|young|vulnerable|irregular|undocumented|displaced|registered|stranded|"
     "detained|injured|wounded|sick|pregnant|elderly|unaccompanied|foreign|sub-saharan|subsaharan|african|"
     "nouveaux|nouvelles|autres|jeunes|petits|petites|pauvres|anciens|anciennes"
 )
 _ADJECTIVE = rf"(?:(?i:{_ADJECTIVES})|(?-i:[A-Z][a-zà-ÿ]+(?:-[A-Za-zà-ÿ]+)*)){_NOT_LATIN_AFTER}"
 _NOUN = re.compile(
-    rf"(?P<sep>{_WS}+(?:من{_WS}+(?:ال)?)?)(?:{_ADJECTIVE}{_WS}+){{0,2}}?(?:{_NOUN_GROUPS}){_HARAKAT}"
+    rf"(?P<sep>{_WS}+(?:من{_WS}+(?:ال)?)?)(?:{_ADJECTIVE}{_WS}+){{0,2}}(?:{_NOUN_GROUPS}){_HARAKAT}"
     rf"{_NOT_LETTER_AFTER}", re.I)
 # After "millions de", "millions of", "millions d'" the noun follows with nothing more to skip.
 _NOUN_AFTER_JOIN = re.compile(
-    rf"(?P<sep>)(?:{_ADJECTIVE}{_WS}+){{0,2}}?(?:{_NOUN_GROUPS}){_HARAKAT}{_NOT_LETTER_AFTER}", re.I)
+    rf"(?P<sep>)(?:{_ADJECTIVE}{_WS}+){{0,2}}(?:{_NOUN_GROUPS}){_HARAKAT}{_NOT_LETTER_AFTER}", re.I)
 # Capitalised words that are not adjectives even though they look like a nationality.
 _NOT_ADJECTIVES = {"The", "In", "On", "At", "By", "Of", "And", "Or", "For", "From", "To", "With", "Le", "La",
                    "Les", "Des", "De", "Du", "En", "Et", "Au", "Aux", "Par", "Pour", "Sur", "Dans"}
@@ -263,7 +277,7 @@ _NOT_FIGURES = re.compile("|".join(f"(?:{p})" for p in _DATES + _TIMES + _PHONES
 
 # --- sentences ----------------------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[.!?؟…]+(?:[ \u00a0\u202f]?»|[”\"’)\]])*(?=\s)|\n")
+_SENTENCE_END = re.compile(r"[.!?؟…]+(?:[ \u00a0\u202f]?»|[”\"'’)\]])*(?=\s)|\n")
 _NEXT_CHARS = re.compile(r"[ \t\u00a0\u202f]*(.?)")
 # Closing marks and lower-case letters continue a sentence: ". », confie-t-il", "“…?” she asked".
 _CONTINUES = set("»”’),;:")
@@ -279,7 +293,7 @@ def _ends_sentence(text: str, match: re.Match) -> bool:
     following = _NEXT_CHARS.match(text, match.end()).group(1)
     if following in _CONTINUES or following.islower():
         return False
-    marks = match.group().rstrip(" \u00a0\u202f»”\"’)]")
+    marks = match.group().rstrip(" \u00a0\u202f»”\"'’)]")
     if marks == ".":
         word = re.search(r"([^\W\d_]+)\Z", text[max(0, match.start() - 20):match.start()])
         if word and ((len(word.group(1)) == 1 and word.group(1).isupper())
@@ -318,36 +332,28 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def sentence_at(text: str, spans: list[tuple[int, int]], start: int, end: int | None = None) -> tuple[int, int]:
-    """The span of the sentence(s) covering ``start``..``end`` (an offset between sentences counts with the
-    sentence that follows it)."""
-    end = start + 1 if end is None else end
-    starts = [s for s, _ in spans]
-    first = max(bisect.bisect_right(starts, start) - 1, 0)
-    last = max(bisect.bisect_right(starts, max(end - 1, start)) - 1, first)
-    if not spans:
-        return (start, end)
-    return (min(spans[first][0], start), max(spans[last][1], end))
+class Sentences:
+    """The sentences of a text (see :func:`sentence_spans`), looked up by character offset."""
+
+    def __init__(self, text: str):
+        self.spans = sentence_spans(text)
+        self._starts = [start for start, _ in self.spans]
+
+    def index(self, offset: int) -> int:
+        """Index of the sentence holding ``offset``; an offset between sentences goes with the one before."""
+        return max(bisect.bisect_right(self._starts, offset) - 1, 0)
+
+    def around(self, start: int, end: int | None = None) -> tuple[int, int]:
+        """(start, end) of the sentence or run of sentences covering ``start``..``end``."""
+        end = start + 1 if end is None else end
+        if not self.spans:
+            return start, end
+        first = self.index(start)
+        last = max(self.index(max(end - 1, start)), first)
+        return min(self.spans[first][0], start), max(self.spans[last][1], end)
 
 
 # --- figures ------------------------------------------------------------------------------------------
-
-@dataclass
-class Figure:
-    """A figure as written (``text == article_text[start:end]``), with the value and unit it stands for.
-
-    ``value`` is the number with its scale applied ("2,5 millions" is 2500000.0); a percentage keeps its
-    number (35.0) with unit "%". ``unit`` is an ISO 4217 code for money ("USD", "EUR", "MAD", "XOF"), "%",
-    an English plural for counted people and things ("migrants", "refugees", "children", "beds") whatever
-    the article's language, or "" when the number stands alone.
-    """
-    text: str
-    value: float
-    unit: str
-    sentence: str
-    start: int
-    end: int
-
 
 def _parse_number(raw: str, separator: str | None, grouped_decimal: str | None, language: str) -> float:
     raw = raw.translate(_TO_ASCII)
@@ -374,8 +380,10 @@ def _prefix_code(token: str) -> str:
     return {"€": "EUR", "£": "GBP"}.get(token, token)
 
 
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in spans)
+def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
+    """Whether ``start``..``end`` overlaps one of ``spans`` (sorted, not overlapping each other)."""
+    index = bisect.bisect_left(starts, end) - 1
+    return any(spans[i][1] > start for i in (index, index - 1) if i >= 0)
 
 
 def _noun_after(text: str, position: int, *, joined: bool = False) -> re.Match | None:
@@ -395,12 +403,14 @@ def find_figures(text: str, *, language: str = "") -> list[Figure]:
     "12,500" is a thousands separator (English, unknown) or a decimal mark (French).
     """
     excluded = [m.span() for m in _NOT_FIGURES.finditer(text)]
-    sentences = sentence_spans(text)
+    excluded_starts = [start for start, _ in excluded]
+    sentences = Sentences(text)
+    sentence_texts: dict[tuple[int, int], str] = {}
     figures: list[Figure] = []
     for number in _NUMBER.finditer(text):
         num_start, num_end = number.span()
         raw = number.group()
-        if _overlaps(excluded, num_start, num_end):
+        if _overlaps(excluded, excluded_starts, num_start, num_end):
             continue
         ascii_raw = raw.translate(_TO_ASCII)
         if len(ascii_raw) > 1 and ascii_raw[0] == "0" and ascii_raw[1].isdigit():
@@ -450,7 +460,9 @@ def find_figures(text: str, *, language: str = "") -> list[Figure]:
             start = qualifier.start()
         if figures and start < figures[-1].end:
             continue
-        sentence = sentence_at(text, sentences, num_start)
-        figures.append(Figure(text[start:end], value, unit, text[sentence[0]:sentence[1]], start, end))
+        span = sentences.around(num_start)
+        if span not in sentence_texts:
+            sentence_texts[span] = text[span[0]:span[1]]
+        figures.append(Figure(text[start:end], value, unit, sentence_texts[span], start, end))
     return figures
 
