@@ -69,8 +69,8 @@ def main(ctx: click.Context, config_file: str | None, data_dir: str | None) -> N
 def _echo_outcome(outcome) -> None:
     labels = {"stored": click.style("stored   ", fg="green"), "duplicate": click.style("duplicate", fg="yellow"),
               "off_topic": "off-topic", "not_article": "skipped  ", "failed": click.style("failed   ", fg="red"),
-              "known": "known    "}
-    detail = outcome.title[:70] if outcome.status in ("stored", "duplicate", "off_topic") else outcome.reason
+              "known": "known    ", "updated": click.style("updated  ", fg="cyan")}
+    detail = outcome.title[:70] if outcome.status in ("stored", "duplicate", "off_topic", "updated") else outcome.reason
     click.echo(f"  {labels.get(outcome.status, outcome.status)}  {outcome.url[:80]}  {detail}")
 
 

@@ -147,6 +147,12 @@ class Ledger:
         row = self._db.execute("SELECT status FROM pages WHERE url_id=?", (article_id(url),)).fetchone()
         return row[0] if row else None
 
+    def page(self, url: str) -> dict | None:
+        """What the ledger knows of ``url``: status, article id, when it was fetched."""
+        row = self._db.execute("SELECT status, article_id, fetched_at FROM pages WHERE url_id=?",
+                               (article_id(url),)).fetchone()
+        return dict(zip(("status", "article_id", "fetched_at"), row)) if row else None
+
     def is_settled(self, url: str) -> bool:
         """True when the crawler already reached a final decision about ``url``."""
         status = self.page_status(url)
@@ -299,6 +305,22 @@ class Ledger:
                 self._db.executemany("INSERT OR IGNORE INTO story_bands VALUES (?,?,?)",
                                      [(band, key, article.id) for band, key in enumerate(band_keys)])
             return cursor.rowcount == 1
+
+    def update_content(self, article: Article, *, signature: np.ndarray | None = None,
+                       band_keys: list[int] | None = None) -> None:
+        """Replace a stored article's content after its outlet changed it; it goes back to "collected" so
+        enrichment and indexing run again. Its id, duplicates and corrections stay."""
+        with self.transaction():
+            article.stage = "collected"
+            self._db.execute(
+                "UPDATE articles SET stage=?, content_hash=?, minhash=?, record=?, vectors=NULL, updated_at=? WHERE id=?",
+                (article.stage, article.content_hash,
+                 signature.astype(np.uint64).tobytes() if signature is not None else None,
+                 json.dumps(article.to_dict(), ensure_ascii=False), _now(), article.id))
+            self._db.execute("DELETE FROM story_bands WHERE article_id=?", (article.id,))
+            if band_keys:
+                self._db.executemany("INSERT OR IGNORE INTO story_bands VALUES (?,?,?)",
+                                     [(band, key, article.id) for band, key in enumerate(band_keys)])
 
     def add_duplicate_url(self, original_id: str, url: str, *, outlet: str | None = None) -> None:
         """Remember that ``url`` (of ``outlet``) carries the story ``original_id``; an indexed story goes back

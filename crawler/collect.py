@@ -31,6 +31,7 @@ class FetchedPage:
     discovered_via: str
     feed_date: datetime | None = None
     sitemap_date: datetime | None = None
+    refresh: bool = False       # fetched again because its feed or sitemap says it changed
 
 
 @dataclass
@@ -124,6 +125,9 @@ def decide(page: FetchedPage, extracted: Extracted, location: dict, context: Col
     existing = ledger.find_duplicate(ids=[story_id, article_id(page.url)], content_hash=text_hash,
                                      signature=fingerprint, band_keys=keys, threshold=SAME_STORY_SIMILARITY)
     if existing == story_id:
+        stored = ledger.get(story_id)
+        if page.refresh and stored is not None and stored.content_hash != text_hash:
+            return _update(stored, extracted, text_hash, fingerprint, keys, location, settle, ledger)
         with ledger.transaction():
             ledger.add_duplicate_url(story_id, page.url)
             outcome = settle("stored", "another URL of a stored article", story_id)
@@ -150,6 +154,21 @@ def decide(page: FetchedPage, extracted: Extracted, location: dict, context: Col
             ledger.record_page(canonical, outlet=outlet.key, status="stored", reason="canonical URL",
                                article=story_id, archive=location, http_status=page.status)
         return settle("stored", "" if relevant else "kept although off-topic (keep = all)", story_id)
+
+
+def _update(stored: Article, extracted: Extracted, text_hash: str, fingerprint, keys, location: dict, settle,
+            ledger: Ledger) -> Outcome:
+    """The outlet changed a stored story: keep its identity, replace its content, enrich it again."""
+    stored.title, stored.text, stored.authors = extracted.title, extracted.text, extracted.authors or stored.authors
+    stored.content_hash, stored.archive = text_hash, location
+    stored.fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if extracted.published_at and stored.published_at_source in ("none", "url", "sitemap"):
+        stored.published_at, stored.published_at_source = extracted.published_at, extracted.published_at_source
+    with ledger.transaction():
+        ledger.update_content(stored, signature=fingerprint, band_keys=keys)
+        outcome = settle("stored", "updated by its outlet", stored.id)
+    outcome.status = "updated"
+    return outcome
 
 
 def collect_page(page: FetchedPage, context: CollectContext) -> Outcome:

@@ -32,6 +32,11 @@ _XML_PARSER = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_netw
 
 def feed_entries(body: bytes) -> list[tuple[str, str]]:
     """(link, date text) of each item of an RSS 2.0, RSS 1.0 or Atom feed; empty for anything else."""
+    return [(link, published) for link, published, _ in feed_items(body)]
+
+
+def feed_items(body: bytes) -> list[tuple[str, str, str]]:
+    """(link, publication date text, last-update date text) of each feed item; dates may be empty."""
     try:
         root = lxml.etree.fromstring(body, parser=_XML_PARSER)
     except lxml.etree.XMLSyntaxError:
@@ -52,15 +57,18 @@ def feed_entries(body: bytes) -> list[tuple[str, str]]:
         if not link:
             guid = item.xpath("./*[local-name()='guid' and not(@isPermaLink='false')]/text()")
             link = guid[0].strip() if guid else ""
-        date = ""
+        def first(*names: str) -> str:
+            for name in names:
+                found = item.xpath(f"./*[local-name()='{name}']/text()")
+                if found and found[0].strip():
+                    return found[0].strip()
+            return ""
+
         # Publication first: Atom feeds often list <updated> before <published>.
-        for name in ("pubDate", "published", "issued", "date", "updated", "modified"):
-            found = item.xpath(f"./*[local-name()='{name}']/text()")
-            if found and found[0].strip():
-                date = found[0].strip()
-                break
+        published = first("pubDate", "published", "issued", "date", "updated", "modified")
+        updated = first("updated", "modified")
         if link:
-            entries.append((link, date))
+            entries.append((link, published, updated))
     return entries
 
 
@@ -94,6 +102,8 @@ class OutletSpider(scrapy.Spider):
             endpoints += [(url, "sitemap", self.parse_sitemap) for url in outlet.sitemaps]
             if self._depth_for(outlet) > 0:
                 endpoints.append((outlet.homepage, "home", self.parse_home))
+            # Sites announce their sitemaps in robots.txt; those not listed in the sources file are found there.
+            endpoints.append((urljoin(outlet.homepage, "/robots.txt"), "robots", self.parse_robots))
             for url, kind, callback in endpoints:
                 request = self._endpoint_request(url, kind, outlet, callback, now=now)
                 if request is not None:
@@ -162,19 +172,20 @@ class OutletSpider(scrapy.Spider):
         if response.status == 304:
             self._remember_endpoint(response, outlet, ok=True, status="not modified", dates=[])
             return
-        entries = feed_entries(response.body)
+        entries = feed_items(response.body)
         if not entries:
             self._remember_endpoint(response, outlet, ok=False, status="not a readable RSS or Atom feed", dates=[],
                                     items=0)
             self.logger.warning("%s: %s is not a readable RSS or Atom feed", outlet.key, response.url)
             return
         dates, new = [], 0
-        for link, date_text in entries:
+        for link, date_text, updated_text in entries:
             url = urljoin(response.url, link)
             date = parse_date(date_text)
             if date:
                 dates.append(date)
-            request = self.follow_article(url, outlet, via="feed", feed_date=date)
+            request = self.follow_article(url, outlet, via="feed", feed_date=date,
+                                          changed_at=parse_date(updated_text))
             if request is not None:
                 new += 1
                 yield request
@@ -210,12 +221,31 @@ class OutletSpider(scrapy.Spider):
             date = parse_date((news.get("publication_date") if isinstance(news, dict) else None) or entry.get("lastmod"))
             if date:
                 dates.append(date)
-            request = self.follow_article(location, outlet, via="sitemap", sitemap_date=date)
+            request = self.follow_article(location, outlet, via="sitemap", sitemap_date=date,
+                                          changed_at=parse_date(entry.get("lastmod")))
             if request is not None:
                 new += 1
                 yield request
         self._remember_endpoint(response, outlet, ok=True, status=f"HTTP {response.status}", dates=dates, items=items,
                                 new_items=new)
+
+    def parse_robots(self, response, outlet: Outlet):
+        if response.status == 304:
+            self._remember_endpoint(response, outlet, ok=True, status="not modified", dates=[])
+            return
+        announced = []
+        for line in response.text.splitlines() if isinstance(response, TextResponse) else []:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "sitemap" and value.strip():
+                announced.append(urljoin(response.url, value.strip()))
+        now = datetime.now(timezone.utc)
+        for sitemap in dict.fromkeys(announced):
+            if sitemap not in outlet.sitemaps and outlet.owns(sitemap):
+                request = self._endpoint_request(sitemap, "sitemap", outlet, self.parse_sitemap, now=now)
+                if request is not None:
+                    yield request
+        self._remember_endpoint(response, outlet, ok=True, status=f"HTTP {response.status}", dates=[],
+                                items=len(announced), new_items=len(announced))
 
     def parse_home(self, response, outlet: Outlet):
         if response.status == 304:
@@ -250,25 +280,32 @@ class OutletSpider(scrapy.Spider):
         return not outlet.crawl_allow or any(parts.path.startswith(prefix) for prefix in outlet.crawl_allow)
 
     def follow_article(self, url: str, outlet: Outlet, *, via: str, feed_date=None, sitemap_date=None,
-                       depth: int = 0):
-        """A request for ``url`` unless it is off-site, not http(s), or already decided about."""
+                       depth: int = 0, changed_at: datetime | None = None):
+        """A request for ``url`` unless it is off-site, not http(s), or already decided about — except a
+        stored story that its feed or sitemap says changed after we fetched it."""
         if urlsplit(url).scheme not in ("http", "https") or not outlet.owns(url):
             return None
+        refresh = False
         if self.context.ledger.is_settled(url):
-            return None
+            known = self.context.ledger.page(url)
+            if not (changed_at and known and known["status"] == "stored"
+                    and changed_at > datetime.fromisoformat(known["fetched_at"])):
+                return None
+            refresh = True
         return self._article_request(url, outlet, via=via, feed_date=feed_date, sitemap_date=sitemap_date,
-                                     depth=depth)
+                                     depth=depth, refresh=refresh)
 
-    def _article_request(self, url, outlet, *, via, feed_date, sitemap_date, depth):
+    def _article_request(self, url, outlet, *, via, feed_date, sitemap_date, depth, refresh: bool = False):
         key = article_id(url)
         if key in self._requested:
             return None
         self._requested.add(key)
         return scrapy.Request(url, callback=self.parse_page, errback=self.failed, dont_filter=True,
                               cb_kwargs={"outlet": outlet, "via": via, "feed_date": feed_date,
-                                         "sitemap_date": sitemap_date, "depth": depth})
+                                         "sitemap_date": sitemap_date, "depth": depth, "refresh": refresh})
 
-    def parse_page(self, response, outlet: Outlet, via: str, feed_date, sitemap_date, depth: int):
+    def parse_page(self, response, outlet: Outlet, via: str, feed_date, sitemap_date, depth: int,
+                   refresh: bool = False):
         content_type = response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
         if content_type not in _HTML_TYPES:
             reason = f"not an HTML page ({content_type.decode('latin-1') or 'no content type'})"
@@ -281,7 +318,7 @@ class OutletSpider(scrapy.Spider):
         html, _ = decode_html(response.body, content_type=headers.get("Content-Type"))
         yield FetchedPage(url=response.url, outlet=outlet.key, status=response.status, headers=headers,
                           body=response.body, html=html, discovered_via=via, feed_date=feed_date,
-                          sitemap_date=sitemap_date)
+                          sitemap_date=sitemap_date, refresh=refresh)
         if depth < self._depth_for(outlet) and isinstance(response, TextResponse):
             yield from self.parse_listing(response, outlet, depth)
 
