@@ -344,22 +344,48 @@ def tags_corrections(settings, as_json: bool) -> None:
 @main.command()
 @click.argument("query", required=False, default="")
 @_filter_options
+@click.option("--mode", type=click.Choice(["hybrid", "keyword", "semantic"]), default="hybrid", show_default=True,
+              help="hybrid: words and meaning together; keyword: words only; semantic: meaning only.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_obj
 @example('advocacy search "free consultations" refugees --theme health --since 2021-01-01')
-def search(settings, query, theme, lang, outlet, country, since, until, limit, as_json) -> None:
-    """Search the indexed articles. Words must all appear; use "quotes" for phrases, OR, NOT and word*."""
+def search(settings, query, theme, lang, outlet, country, since, until, mode, limit, as_json) -> None:
+    """Search the indexed articles. Words must all appear; use "quotes" for phrases, OR, NOT and word*.
+    Hybrid search (the default) also finds passages that say the same thing in other words."""
+    from advocacy.pipeline import run_search
+
+    result = run_search(settings, query, filters=_filters(theme, lang, outlet, country, since, until), mode=mode,
+                        limit=limit)
+    if as_json:
+        click.echo(json.dumps({"query": query, "mode": mode, "total": result.total,
+                               "hits": [h.__dict__ for h in result.hits]}, ensure_ascii=False, indent=2))
+        return
+    _print_hits(query, result)
+
+
+@main.command()
+@click.argument("article_id")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_obj
+@example("advocacy similar 3fa2c1 --limit 5")
+def similar(settings, article_id: str, limit: int, as_json: bool) -> None:
+    """Articles most like ARTICLE_ID (a unique prefix is enough), by the meaning of their passages."""
+    from advocacy.pipeline import resolve_article_id
+
+    with Workspace(settings.data_dir).ledger() as ledger:
+        full_id = resolve_article_id(ledger, article_id)
     store = _open_store(settings)
     try:
-        result = store.search(query, filters=_filters(theme, lang, outlet, country, since, until), limit=limit)
+        result = store.more_like_this(full_id, limit=limit)
     finally:
         store.close()
     if as_json:
-        click.echo(json.dumps({"query": query, "total": result.total, "hits": [h.__dict__ for h in result.hits]},
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"article": full_id, "hits": [h.__dict__ for h in result.hits]}, ensure_ascii=False,
+                              indent=2))
         return
-    _print_hits(query, result)
+    _print_hits(f"like {full_id[:12]}", result)
 
 
 def _print_hits(query: str, result) -> None:

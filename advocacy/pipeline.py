@@ -350,6 +350,26 @@ def run_eval_tags(settings: Settings, *, split: str = "test", paths: list[Path] 
     return score_predictions(items, predicted, themes), enricher.tagger.scorer.name
 
 
+def run_search(settings: Settings, query: str, *, filters=None, mode: str = "hybrid", limit: int = 10,
+               offset: int = 0, encoder=None):
+    """Search the index. Semantic and hybrid modes embed the query with the configured model."""
+    from advocacy.index import open_store
+
+    vector = None
+    if mode != "keyword" and query.strip():
+        if encoder is None:
+            from advocacy.nlp import Encoder
+
+            nlp = settings.table["nlp"]
+            encoder = Encoder(nlp["embedding_model"], device=nlp["device"], allow_download=nlp["allow_download"])
+        vector = encoder.encode([query])[0]
+    store = open_store(settings.store_url)
+    try:
+        return store.search(query, filters=filters, limit=limit, offset=offset, vector=vector, mode=mode)
+    finally:
+        store.close()
+
+
 def status(settings: Settings) -> dict:
     workspace = Workspace(settings.data_dir)
     if not workspace.ledger_path.exists():

@@ -13,7 +13,7 @@ import numpy as np
 
 from advocacy.article import Article
 from advocacy.index.errors import StoreError
-from advocacy.index.store import Hit, SearchFilters, SearchResult
+from advocacy.index.store import SEARCH_MODES, Hit, SearchFilters, SearchResult
 
 SCHEMA_VERSION = 1
 # Diacritics removed so "santé" finds "sante"; the Porter stemmer gives English plurals and common
@@ -48,6 +48,19 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, text, tokenize = "
 """
 
 _OPERATORS = {"AND", "OR", "NOT"}
+# Reciprocal rank fusion: each list contributes 1 / (RRF_K + rank); RRF_DEPTH results are fused per list.
+RRF_K = 60
+RRF_DEPTH = 100
+
+
+def _highlight(text: str, words: list[str]) -> str:
+    """Mark the query's words in a passage the way FTS5 snippets do (accents and case aside)."""
+    if not words:
+        return text
+    from advocacy.text import fold
+
+    folded_words = {fold(w) for w in words}
+    return re.sub(r"\w+", lambda m: f"**{m.group(0)}**" if fold(m.group(0)) in folded_words else m.group(0), text)
 _QUERY_TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()"]+')
 
 
@@ -103,6 +116,7 @@ class SqliteStore:
             self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         elif int(row[0]) > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer Advocacy Monitor; upgrade first")
+        self._vectors = None
 
     def close(self) -> None:
         self._db.close()
@@ -110,6 +124,7 @@ class SqliteStore:
     # -- writing ---------------------------------------------------------------------------------------
 
     def upsert(self, article: Article, vectors: np.ndarray | None = None) -> None:
+        self._vectors = None
         record = json.dumps(article.to_dict(), ensure_ascii=False)
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -147,6 +162,7 @@ class SqliteStore:
             self._db.execute(f"DELETE FROM {table} WHERE doc=?", (doc,))
 
     def delete(self, id: str) -> bool:
+        self._vectors = None
         row = self._db.execute("SELECT rowid FROM docs WHERE id=?", (id,)).fetchone()
         if not row:
             return False
@@ -193,36 +209,140 @@ class SqliteStore:
             params.append(filters.until + "~")
         return clauses, params
 
-    def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10,
-               offset: int = 0) -> SearchResult:
+    def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10, offset: int = 0,
+               vector: np.ndarray | None = None, mode: str = "keyword") -> SearchResult:
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
+        if mode != "keyword" and vector is None:
+            mode = "keyword"  # no query embedding (no model, or an empty query): words only
         fts = to_fts_query(query)
+        if mode == "keyword" or not fts and mode == "hybrid":
+            return self._keyword_search(fts, filters=filters, limit=limit, offset=offset)
+        wanted = offset + limit
+        semantic = self._vector_ranked(vector, filters=filters, k=max(wanted, RRF_DEPTH))
+        if mode == "semantic":
+            ranked = [(doc, similarity, passage) for doc, similarity, passage in semantic]
+            return self._hits(ranked[offset:wanted], total=len(semantic), query=query)
+        keyword = self._keyword_ranked(fts, filters=filters, k=max(wanted, RRF_DEPTH))
+        # Reciprocal rank fusion: robust to the two scores living on different scales.
+        fused: dict[int, float] = {}
+        best_passage = {doc: passage for doc, _, passage in semantic}
+        for ranking in ([doc for doc, _, _ in keyword], [doc for doc, _, _ in semantic]):
+            for rank, doc in enumerate(ranking):
+                fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
+        snippets = {doc: snippet for doc, _, snippet in keyword}
+        ordered = sorted(fused, key=lambda doc: -fused[doc])
+        ranked = [(doc, fused[doc], best_passage.get(doc)) for doc in ordered[offset:wanted]]
+        return self._hits(ranked, total=len(fused), query=query, snippets=snippets)
+
+    def more_like_this(self, article_id: str, *, limit: int = 10, filters: SearchFilters | None = None) -> SearchResult:
+        """Articles whose passages are closest to this article's, itself and its copies excluded."""
+        row = self._db.execute("SELECT rowid FROM docs WHERE id=?", (article_id,)).fetchone()
+        if row is None:
+            return SearchResult(total=0, hits=[])
+        vectors = [np.frombuffer(blob, dtype=np.float32) for (blob,) in self._db.execute(
+            "SELECT vector FROM passages WHERE doc=? AND vector IS NOT NULL", (row[0],))]
+        if not vectors:
+            return SearchResult(total=0, hits=[])
+        centre = np.mean(vectors, axis=0)
+        centre /= np.linalg.norm(centre) or 1.0
+        ranked = [r for r in self._vector_ranked(centre, filters=filters, k=limit + 1) if r[0] != row[0]][:limit]
+        return self._hits(ranked, total=len(ranked), query="")
+
+    # -- search internals ------------------------------------------------------------------------------
+
+    def _keyword_search(self, fts: str, *, filters, limit: int, offset: int) -> SearchResult:
         clauses, params = self._where(filters)
         if fts:
             where = " AND ".join(["docs_fts MATCH ?", *clauses])
             base = f"FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where}"
-            select = (f"SELECT d.rowid, d.id, d.title, d.url, d.outlet, d.outlet_name, d.language, d.published_at, "
-                      f"bm25(docs_fts, 4.0, 1.0), snippet(docs_fts, 1, '**', '**', '…', 20) {base} "
-                      f"ORDER BY bm25(docs_fts, 4.0, 1.0) LIMIT ? OFFSET ?")
             args = [fts, *params]
         else:
-            where = " AND ".join(clauses) or "1"
-            base = f"FROM docs d WHERE {where}"
-            select = (f"SELECT d.rowid, d.id, d.title, d.url, d.outlet, d.outlet_name, d.language, d.published_at, "
-                      f"0.0, '' {base} ORDER BY d.published_at DESC LIMIT ? OFFSET ?")
+            base = f"FROM docs d WHERE {' AND '.join(clauses) or '1'}"
             args = list(params)
         total = self._db.execute(f"SELECT COUNT(*) {base}", args).fetchone()[0]
-        rows = self._db.execute(select, [*args, limit, offset]).fetchall()
+        if fts:
+            ranked = self._keyword_ranked(fts, filters=filters, k=limit, offset=offset)
+            return self._hits([(doc, -rank, None) for doc, rank, _ in ranked], total=total, query="",
+                              snippets={doc: snippet for doc, _, snippet in ranked})
+        rows = self._db.execute(f"SELECT d.rowid {base} ORDER BY d.published_at DESC LIMIT ? OFFSET ?",
+                                [*args, limit, offset]).fetchall()
+        return self._hits([(doc, 0.0, None) for (doc,) in rows], total=total, query="")
+
+    def _keyword_ranked(self, fts: str, *, filters, k: int, offset: int = 0) -> list[tuple[int, float, str]]:
+        """(doc, bm25 rank, snippet) best first; FTS5's bm25 is lower-is-better."""
+        if not fts:
+            return []
+        clauses, params = self._where(filters)
+        where = " AND ".join(["docs_fts MATCH ?", *clauses])
+        return self._db.execute(
+            f"SELECT d.rowid, bm25(docs_fts, 4.0, 1.0), snippet(docs_fts, 1, '**', '**', '…', 20) "
+            f"FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where} "
+            f"ORDER BY bm25(docs_fts, 4.0, 1.0) LIMIT ? OFFSET ?", [fts, *params, k, offset]).fetchall()
+
+    def _vector_matrix(self):
+        """All passage vectors as one float16 matrix, cached until the next write."""
+        if self._vectors is None:
+            rows = self._db.execute("SELECT doc, idx, vector FROM passages WHERE vector IS NOT NULL").fetchall()
+            if rows:
+                matrix = np.stack([np.frombuffer(blob, dtype=np.float32) for _, _, blob in rows]).astype(np.float16)
+                docs = np.array([doc for doc, _, _ in rows], dtype=np.int64)
+                passages = np.array([idx for _, idx, _ in rows], dtype=np.int32)
+            else:
+                matrix, docs, passages = np.zeros((0, 1), np.float16), np.zeros(0, np.int64), np.zeros(0, np.int32)
+            self._vectors = (matrix, docs, passages)
+        return self._vectors
+
+    def _vector_ranked(self, vector: np.ndarray, *, filters, k: int) -> list[tuple[int, float, int]]:
+        """(doc, best passage similarity, that passage's index) for the k closest articles."""
+        matrix, docs, passages = self._vector_matrix()
+        if not len(docs):
+            return []
+        similarities = matrix @ np.asarray(vector, dtype=np.float16)
+        clauses, params = self._where(filters)
+        if clauses:
+            allowed = np.array([r[0] for r in self._db.execute(
+                f"SELECT d.rowid FROM docs d WHERE {' AND '.join(clauses)}", params)], dtype=np.int64)
+            similarities = np.where(np.isin(docs, allowed), similarities, np.float16(-2))
+        # Best passage per article: sort passages by similarity, keep each article's first.
+        order = np.argsort(-similarities.astype(np.float32), kind="stable")
+        ranked, seen = [], set()
+        for position in order:
+            similarity = float(similarities[position])
+            if similarity <= -1.5:
+                break
+            doc = int(docs[position])
+            if doc in seen:
+                continue
+            seen.add(doc)
+            ranked.append((doc, round(similarity, 4), int(passages[position])))
+            if len(ranked) >= k:
+                break
+        return ranked
+
+    def _hits(self, ranked: list[tuple[int, float, int | None]], *, total: int, query: str,
+              snippets: dict[int, str] | None = None) -> SearchResult:
+        snippets = snippets or {}
+        words = [w for w in re.findall(r"\w+", query) if len(w) > 3 and w.upper() not in _OPERATORS]
         hits = []
-        for doc, id, title, url, outlet, outlet_name, language, published, rank, snippet in rows:
-            themes = [r[0] for r in self._db.execute(
-                "SELECT theme FROM doc_themes WHERE doc=? ORDER BY score DESC", (doc,))]
-            if not snippet:
-                snippet = self._db.execute("SELECT substr(text, 1, 200) FROM passages WHERE doc=? AND idx=0",
-                                           (doc,)).fetchone()
-                snippet = (snippet[0] + "…") if snippet else ""
-            hits.append(Hit(id=id, score=round(-rank, 4), title=title, url=url, outlet=outlet,
+        for doc, score, passage_index in ranked:
+            row = self._db.execute("SELECT id, title, url, outlet, outlet_name, language, published_at FROM docs "
+                                   "WHERE rowid=?", (doc,)).fetchone()
+            if row is None:
+                continue
+            id, title, url, outlet, outlet_name, language, published = row
+            themes = [r[0] for r in self._db.execute("SELECT theme FROM doc_themes WHERE doc=? ORDER BY score DESC",
+                                                     (doc,))]
+            if passage_index is None:
+                best = self._db.execute("SELECT idx, text FROM passages WHERE doc=? ORDER BY idx LIMIT 1", (doc,)).fetchone()
+            else:
+                best = self._db.execute("SELECT idx, text FROM passages WHERE doc=? AND idx=?", (doc, passage_index)).fetchone()
+            passage_index, passage = best if best else (None, "")
+            snippet = snippets.get(doc) or _highlight(passage[:300] + ("…" if len(passage) > 300 else ""), words)
+            hits.append(Hit(id=id, score=round(float(score), 4), title=title, url=url, outlet=outlet,
                             outlet_name=outlet_name, language=language, published_at=published,
-                            snippet=" ".join(snippet.split()), themes=themes))
+                            snippet=" ".join(snippet.split()), themes=themes, passage=passage,
+                            passage_index=passage_index))
         return SearchResult(total=total, hits=hits)
 
     def facets(self, field: str, *, query: str = "", filters: SearchFilters | None = None) -> dict[str, int]:

@@ -21,6 +21,9 @@ class SearchFilters:
     until: str | None = None      # ISO date, inclusive
 
 
+SEARCH_MODES = ("keyword", "semantic", "hybrid")
+
+
 @dataclass
 class Hit:
     id: str
@@ -33,6 +36,8 @@ class Hit:
     published_at: str | None
     snippet: str
     themes: list[str]
+    passage: str = ""                  # the article's passage that best answers the query
+    passage_index: int | None = None
 
 
 @dataclass
@@ -47,8 +52,12 @@ class Store(Protocol):
     def upsert(self, article: Article, vectors: np.ndarray | None = None) -> None: ...
     def get(self, id: str) -> Article | None: ...
     def delete(self, id: str) -> bool: ...
-    def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10,
-               offset: int = 0) -> SearchResult: ...
+    def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10, offset: int = 0,
+               vector: np.ndarray | None = None, mode: str = "keyword") -> SearchResult:
+        """Ranked articles. ``mode``: keyword (BM25), semantic (passage vectors; needs ``vector``, the
+        query's embedding) or hybrid (both, fused by reciprocal rank)."""
+    def more_like_this(self, article_id: str, *, limit: int = 10,
+                       filters: SearchFilters | None = None) -> SearchResult: ...
     def facets(self, field: str, *, query: str = "", filters: SearchFilters | None = None) -> dict[str, int]: ...
     def count(self) -> int: ...
     def close(self) -> None: ...

@@ -103,3 +103,64 @@ def test_delete(store, corpus):
 def test_unknown_store_url_is_explained():
     with pytest.raises(StoreUrlError, match="sqlite://"):
         open_store("mongodb://localhost/x")
+
+
+def unit(*values):
+    vector = np.array(values + (0.0,) * (4 - len(values)), dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.fixture
+def vector_corpus(store):
+    """Three articles whose single passage points in a known direction."""
+    docs = [
+        (article("clinic", title="Clinic opens for refugees", text="Doctors examined refugees at a new clinic."),
+         unit(1.0, 0.0)),
+        (article("school", title="Migrant pupils return to class", text="Children went back to class in Rabat.",
+                 themes=("education",), language="fr", outlet="echo"), unit(0.0, 1.0)),
+        (article("camp", title="Camp cleared near Nador", text="Families lost their shelters near Nador.",
+                 themes=("housing",)), unit(0.6, 0.8)),
+    ]
+    for doc, vector in docs:
+        store.upsert(doc, vector.reshape(1, -1))
+    return [doc for doc, _ in docs]
+
+
+def test_semantic_search_ranks_by_passage_similarity_and_returns_the_passage(store, vector_corpus):
+    result = store.search("anything", vector=unit(1.0, 0.1), mode="semantic")
+    assert [hit.id for hit in result.hits] == [vector_corpus[0].id, vector_corpus[2].id, vector_corpus[1].id]
+    assert result.hits[0].passage == vector_corpus[0].text and result.hits[0].passage_index == 0
+    assert result.hits[0].score > result.hits[1].score
+
+
+def test_semantic_search_respects_filters(store, vector_corpus):
+    result = store.search("x", vector=unit(1.0, 0.0), mode="semantic", filters=SearchFilters(languages=["fr"]))
+    assert [hit.id for hit in result.hits] == [vector_corpus[1].id]
+
+
+def test_hybrid_fuses_keyword_and_semantic_ranks(store, vector_corpus):
+    # "Nador" matches one article by words; the vector points at another: both come back, the word match
+    # first because it also ranks second semantically.
+    result = store.search("Nador", vector=unit(1.0, 0.0), mode="hybrid")
+    ids = [hit.id for hit in result.hits]
+    assert ids[0] == vector_corpus[2].id and vector_corpus[0].id in ids
+    assert store.search("Nador", mode="hybrid").total == 1  # no vector: words only
+
+
+def test_more_like_this_excludes_the_article_itself(store, vector_corpus):
+    result = store.more_like_this(vector_corpus[0].id, limit=2)
+    assert [hit.id for hit in result.hits] == [vector_corpus[2].id, vector_corpus[1].id]
+    assert store.more_like_this("missing").hits == []
+
+
+def test_a_new_article_is_searchable_by_meaning_at_once(store, vector_corpus):
+    store.search("x", vector=unit(1.0), mode="semantic")  # warm any cache
+    extra = article("court", title="Court hears asylum case", text="A judge heard the asylum appeal.",
+                    themes=("justice",))
+    store.upsert(extra, unit(0.0, 0.0, 1.0).reshape(1, -1))
+    assert store.search("x", vector=unit(0.0, 0.0, 1.0), mode="semantic").hits[0].id == extra.id
+
+
+def test_unknown_search_mode(store):
+    with pytest.raises(ValueError, match="unknown search mode"):
+        store.search("x", mode="fuzzy")
