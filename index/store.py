@@ -69,8 +69,15 @@ def _open_sqlite(url: str) -> Store:
     return SqliteStore(url[len("sqlite:///"):])
 
 
-# Scheme -> opener. Elasticsearch (http/https) arrives with its backend.
-BACKENDS = {"sqlite": _open_sqlite}
+def _open_elasticsearch(url: str) -> Store:
+    # Imported here so the optional Elasticsearch client is needed only by those who use it.
+    from advocacy.index.elastic import ElasticsearchStore
+
+    return ElasticsearchStore(url)
+
+
+# Scheme -> opener.
+BACKENDS = {"sqlite": _open_sqlite, "http": _open_elasticsearch, "https": _open_elasticsearch}
 
 
 def open_store(url: str) -> Store:

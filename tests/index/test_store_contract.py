@@ -16,11 +16,30 @@ def article(slug, *, title, text, outlet="atlas", language="en", country="MA", p
                    passages=[Passage(0, text, 0, len(text))])
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "elasticsearch"])
 def store(request, tmp_path):
-    backend = open_store(f"sqlite:///{tmp_path / 'index.db'}")
-    yield backend
-    backend.close()
+    if request.param == "sqlite":
+        backend = open_store(f"sqlite:///{tmp_path / 'index.db'}")
+        yield backend
+        backend.close()
+        return
+    import os
+    import uuid
+
+    server = os.environ.get("ELASTICSEARCH_URL", "").strip()
+    if not server:
+        pytest.skip("ELASTICSEARCH_URL is not set: start Elasticsearch 8 (docker run -p 9200:9200 -e "
+                    "discovery.type=single-node -e xpack.security.enabled=false "
+                    "docker.elastic.co/elasticsearch/elasticsearch:8.15.0) and export "
+                    "ELASTICSEARCH_URL=http://localhost:9200")
+    # A fresh pair of indices per test, so tests neither see nor disturb each other or real data.
+    prefix = f"advocacy-test-{uuid.uuid4().hex[:12]}"
+    backend = open_store(f"{server.rstrip('/')}/{prefix}?refresh=wait_for")
+    try:
+        yield backend
+    finally:
+        backend.drop()
+        backend.close()
 
 
 @pytest.fixture

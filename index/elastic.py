@@ -1,0 +1,871 @@
+"""The Elasticsearch store, for corpora and teams that outgrow one SQLite file.
+
+Opened from ``http(s)://[user:password@]host[:port][/index_prefix][?option=value&…]``; the port defaults to
+9200 and the prefix to ``advocacy``. Options: ``refresh`` (``false``, ``wait_for`` or ``true``, see below),
+``timeout`` (seconds per request), ``verify_certs`` (``true``/``false``) and ``ca_certs`` (a PEM file).
+
+Layout
+------
+Two indices, created on first use with explicit mappings (``dynamic: strict``, so a field this module
+does not know is refused instead of silently left unsearchable):
+
+``<prefix>-articles``
+    One document per article, ``_id`` = article id. Keyword fields for filters and facets (id, outlet,
+    outlet_name, country, language, themes, entities; ``theme`` is an alias of ``themes`` so the query
+    language's ``theme:`` works unchanged), ``published_at`` as a date, ``title`` and ``text`` analysed
+    four ways: the main field folds case, accents and Arabic spelling variants and splits at apostrophes
+    (what SQLite's unicode61 tokenizer does), and the sub-fields ``.en``, ``.fr`` and ``.ar`` use
+    Elasticsearch's English, French and Arabic analysers for stemming. The whole record, less its text
+    (which is already in ``text``), lies in ``record``, a disabled object: stored, never indexed, so
+    ``get()`` gives back exactly what was upserted. ``centroid`` (disabled too) is the mean of the
+    article's passage vectors, for ``more_like_this``.
+
+``<prefix>-passages``
+    One document per passage, ``_id`` = ``<article id>:<passage index>``, with the text, an optional
+    ``vector`` (``dense_vector``, cosine, HNSW-indexed; its dimension is fixed by the first upsert that
+    brings vectors) and copies of the article's filterable fields, so a kNN search filters while it
+    searches instead of after (which would return fewer than k hits).
+
+A kNN search returns passages; an article is ranked by its best passage. Grouping happens here rather
+than with ``collapse``: collapsing is applied after kNN has chosen its k passages, so it can never yield
+more articles than grouping those same passages, and grouping here lets the search widen k when a few long
+articles fill the top with their passages, on any 8.x server.
+
+Upserts
+-------
+An article and its passages go in one bulk request; passages an earlier, longer version left behind are
+deleted in the same request. No search is needed to find them: the article document keeps
+``passage_slots``, one more than the highest passage index it ever had, and it is read with a real-time
+get, so it does not depend on a refresh. A bulk request is not a transaction: if part of one fails, the
+error is raised, and upserting the article again (as `advocacy index` does after a failure) repairs it.
+
+``refresh`` decides when writes become searchable. ``false`` (the default) lets writes return at once,
+which keeps `advocacy index` fast, and this store refreshes the indices itself before its next read and
+when it is closed, so it always sees its own writes and others see them once it is closed (or after the
+index's refresh interval, one second by default). ``wait_for`` makes every write wait until it is
+searchable; ``true`` forces a refresh per write (costly).
+
+Ranking follows the SQLite store: BM25 with the title weighing four times the text, hybrid search fused by
+reciprocal rank in Python (no licensed server feature involved), semantic scores reported as cosine
+similarities. BM25 statistics differ between the two engines, so equal queries may order close results
+differently.
+"""
+from __future__ import annotations
+
+import math
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import numpy as np
+
+from advocacy.article import Article
+from advocacy.index import query as query_language
+from advocacy.index.errors import StoreError, StoreUrlError
+from advocacy.index.sqlite import RRF_DEPTH, RRF_K, _highlight, to_fts_query
+from advocacy.index.store import SEARCH_MODES, Hit, SearchFilters, SearchResult
+
+SCHEMA_VERSION = 1
+DEFAULT_PORT = 9200
+DEFAULT_PREFIX = "advocacy"
+DEFAULT_TIMEOUT = 30.0
+REFRESH_POLICIES = ("false", "wait_for", "true")
+# Oldest server with the search API's `knn` section and its `filter`.
+MINIMUM_VERSION = (8, 4)
+INSTALL_HINT = "pip install 'advocacy-monitor[elasticsearch]'"
+
+# Elasticsearch refuses from + size beyond index.max_result_window, and k or num_candidates above 10,000.
+MAX_WINDOW = 10_000
+FACET_SIZE = 10_000
+FACET_FIELDS = {"theme": "themes", "outlet": "outlet", "language": "language", "country": "country"}
+
+LANGUAGE_ANALYSERS = {"en": "english", "fr": "french", "ar": "arabic"}
+# Title weighted 4 against the text, as SqliteStore weighs its bm25 columns.
+SEARCH_FIELDS = ("title^4", *(f"title.{code}^4" for code in LANGUAGE_ANALYSERS),
+                 "text", *(f"text.{code}" for code in LANGUAGE_ANALYSERS))
+HIGHLIGHT_FIELDS = ("text", *(f"text.{code}" for code in LANGUAGE_ANALYSERS))
+SNIPPET_CHARS = 160
+
+_PREFIX_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,199}")
+_OPERATORS = {"AND", "OR", "NOT"}
+
+
+# -- the URL ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ElasticsearchSettings:
+    """What a store URL says, credentials apart from the address so messages can show the address."""
+    scheme: str
+    host: str
+    port: int
+    prefix: str = DEFAULT_PREFIX
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    refresh: str = "false"
+    timeout: float = DEFAULT_TIMEOUT
+    verify_certs: bool | None = None
+    ca_certs: str | None = None
+
+    @property
+    def node_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def articles_index(self) -> str:
+        return f"{self.prefix}-articles"
+
+    @property
+    def passages_index(self) -> str:
+        return f"{self.prefix}-passages"
+
+
+def _flag(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise StoreUrlError(f"store URL option {name}={value!r} must be true or false")
+
+
+def redact(url: str) -> str:
+    """The URL with its password masked, for messages and logs."""
+    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
+def parse_url(url: str) -> ElasticsearchSettings:
+    """Read ``http(s)://[user:password@]host[:port][/index_prefix][?options]``; StoreUrlError says what is wrong."""
+    shown = redact(url)
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise StoreUrlError(f"an Elasticsearch store URL starts with http:// or https://, not {shown!r}")
+    if not parts.hostname:
+        raise StoreUrlError(f"store URL {shown!r} names no host; e.g. http://localhost:9200")
+    try:
+        port = parts.port or DEFAULT_PORT
+    except ValueError:
+        raise StoreUrlError(f"store URL {shown!r} has an invalid port") from None
+    prefix = parts.path.strip("/") or DEFAULT_PREFIX
+    if not _PREFIX_NAME.fullmatch(prefix):
+        raise StoreUrlError(f"index prefix {prefix!r} in the store URL must be lower-case letters, digits, '-', "
+                            "'_' or '.', starting with a letter or digit (it becomes part of index names)")
+    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    known = {"refresh", "timeout", "verify_certs", "ca_certs"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise StoreUrlError(f"unknown store URL option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    refresh = options.get("refresh", "false").lower()
+    if refresh not in REFRESH_POLICIES:
+        raise StoreUrlError(f"store URL option refresh={refresh!r}; use one of {', '.join(REFRESH_POLICIES)}")
+    try:
+        timeout = float(options.get("timeout", DEFAULT_TIMEOUT))
+    except ValueError:
+        timeout = -1.0
+    if not timeout > 0 or math.isinf(timeout):
+        raise StoreUrlError(f"store URL option timeout={options['timeout']!r} must be a number of seconds above 0")
+    verify = _flag("verify_certs", options["verify_certs"]) if "verify_certs" in options else None
+    return ElasticsearchSettings(
+        scheme=scheme, host=parts.hostname, port=port, prefix=prefix,
+        username=unquote(parts.username) if parts.username is not None else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        refresh=refresh, timeout=timeout, verify_certs=verify, ca_certs=options.get("ca_certs") or None)
+
+
+# -- index bodies -----------------------------------------------------------------------------------------
+
+ANALYSIS = {
+    "char_filter": {
+        # unicode61 (SQLite) cuts l'école into "l" and "ecole"; the standard tokenizer would keep one token.
+        "advocacy_apostrophes": {"type": "mapping",
+                                 "mappings": ["'=>\\u0020", "’=>\\u0020", "ʼ=>\\u0020", "‘=>\\u0020"]},
+        # The query language spells hamza on a seat as a bare hamza (مسؤول / مسئول); the index must agree.
+        "advocacy_hamza": {"type": "mapping", "mappings": ["ؤ=>ء", "ئ=>ء"]},
+    },
+    "analyzer": {
+        "advocacy_folded": {
+            "type": "custom",
+            "char_filter": ["advocacy_apostrophes", "advocacy_hamza"],
+            "tokenizer": "standard",
+            "filter": ["lowercase", "decimal_digit", "asciifolding", "arabic_normalization"],
+        },
+    },
+}
+
+
+def _text_mapping() -> dict:
+    return {"type": "text", "analyzer": "advocacy_folded",
+            "fields": {code: {"type": "text", "analyzer": analyser} for code, analyser in LANGUAGE_ANALYSERS.items()}}
+
+
+_KEYWORD = {"type": "keyword"}
+_DISABLED = {"type": "object", "enabled": False}
+
+
+def _filterable_properties() -> dict:
+    """Fields that filters and the query language's name:value items look at, on both indices."""
+    return {
+        "outlet": dict(_KEYWORD), "outlet_name": dict(_KEYWORD), "country": dict(_KEYWORD),
+        "language": dict(_KEYWORD), "themes": dict(_KEYWORD), "entities": dict(_KEYWORD),
+        "theme": {"type": "alias", "path": "themes"},
+        # An unparseable date must not make the whole article unsearchable; it just matches no date filter.
+        "published_at": {"type": "date", "ignore_malformed": True},
+    }
+
+
+def _settings() -> dict:
+    # One shard is plenty for a newsroom-sized corpus; replicas appear when the cluster has a second node.
+    return {"number_of_shards": 1, "auto_expand_replicas": "0-1", "analysis": ANALYSIS}
+
+
+def articles_index_body() -> dict:
+    """Settings and mappings of the articles index."""
+    return {
+        "settings": _settings(),
+        "mappings": {
+            "dynamic": "strict",
+            "_meta": {"schema_version": SCHEMA_VERSION},
+            "properties": {
+                "id": dict(_KEYWORD),
+                **_filterable_properties(),
+                "title": _text_mapping(),
+                "text": _text_mapping(),
+                "passage_slots": {"type": "integer", "index": False},
+                "centroid": dict(_DISABLED),
+                "record": dict(_DISABLED),
+            },
+        },
+    }
+
+
+def passages_index_body() -> dict:
+    """Settings and mappings of the passages index; ``vector`` is added by :func:`vector_mapping` later."""
+    return {
+        "settings": _settings(),
+        "mappings": {
+            "dynamic": "strict",
+            "_meta": {"schema_version": SCHEMA_VERSION},
+            "properties": {
+                "article_id": dict(_KEYWORD),
+                "passage_index": {"type": "integer"},
+                "text": {"type": "text", "index": False},
+                **_filterable_properties(),
+            },
+        },
+    }
+
+
+def vector_mapping(dims: int) -> dict:
+    return {"type": "dense_vector", "dims": int(dims), "index": True, "similarity": "cosine"}
+
+
+# -- queries ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """A user's query in Elasticsearch terms."""
+    clause: dict | None                  # None: every article
+    has_text: bool                       # asks for words (so results are ranked, not listed by date)
+    constraints: tuple[dict, ...] = ()   # name:value items every match must meet, reused as kNN filters
+
+
+def _on_title_or_text(kind: str, spec: dict) -> dict:
+    return {"bool": {"should": [{kind: {"title": {**spec, "boost": 4}}}, {kind: {"text": dict(spec)}}],
+                     "minimum_should_match": 1}}
+
+
+def _widen(clause):
+    """The query language's text leaves search ``text`` and ``text.stemmed``; here they search the title as
+    well, and the per-language sub-fields this index has instead of one stemmed field."""
+    if isinstance(clause, list):
+        return [_widen(item) for item in clause]
+    if not isinstance(clause, dict):
+        return clause
+    if len(clause) == 1:
+        (kind, spec), = clause.items()
+        if kind == "multi_match" and "text" in spec.get("fields", ()):
+            return {"multi_match": {**spec, "fields": list(SEARCH_FIELDS)}}
+        if kind in ("prefix", "match_phrase_prefix") and isinstance(spec, dict) and set(spec) == {"text"}:
+            return _on_title_or_text(kind, spec["text"])
+    return {key: _widen(value) for key, value in clause.items()}
+
+
+def _constraints(node) -> tuple[dict, ...]:
+    parts = node.parts if isinstance(node, query_language.And) else (node,)
+    return tuple(query_language.to_elasticsearch(part) for part in parts
+                 if isinstance(part, query_language.Field)
+                 or isinstance(part, query_language.Not) and isinstance(part.part, query_language.Field))
+
+
+_FTS_ITEM = re.compile(r'"([^"]*)"(\*?)|(AND|OR|NOT)')
+
+
+def _lenient_leaf(text: str, prefix: bool) -> dict:
+    words = text.split()
+    if prefix and len(words) == 1:
+        return _on_title_or_text("prefix", {"value": query_language.normalise_text(words[0])})
+    if prefix:
+        return _on_title_or_text("match_phrase_prefix", {"query": " ".join(words)})
+    if len(words) == 1:
+        return {"multi_match": {"query": words[0], "fields": list(SEARCH_FIELDS)}}
+    return {"multi_match": {"query": " ".join(words), "type": "phrase", "fields": list(SEARCH_FIELDS)}}
+
+
+def _split(items: list, operator: str) -> list[list]:
+    groups: list[list] = [[]]
+    for item in items:
+        if item == operator:
+            groups.append([])
+        else:
+            groups[-1].append(item)
+    return groups
+
+
+def _all_of(clauses: list[dict]) -> dict:
+    return clauses[0] if len(clauses) == 1 else {"bool": {"must": clauses}}
+
+
+def lenient_query(query: str) -> dict | None:
+    """A bool query for any string, read the way SqliteStore reads it (:func:`to_fts_query`).
+
+    Used when the query language rejects a query, so a typo never turns into an error. Precedence is FTS5's:
+    juxtaposed words bind tightest, then NOT (binary: ``a NOT b``), then AND, then OR.
+    """
+    items: list = []
+    for match in _FTS_ITEM.finditer(to_fts_query(query)):
+        if match.group(3):
+            items.append(match.group(3))
+        elif match.group(1).split():
+            items.append(_lenient_leaf(match.group(1), bool(match.group(2))))
+    if not any(isinstance(item, dict) for item in items):
+        return None
+    # to_fts_query leaves every operator between two terms, so no group below is empty.
+    alternatives = []
+    for conjunction in _split(items, "OR"):
+        parts = []
+        for subtraction in _split(conjunction, "AND"):
+            kept, *removed = (_all_of(group) for group in _split(subtraction, "NOT"))
+            parts.append({"bool": {"must": [kept], "must_not": removed}} if removed else kept)
+        alternatives.append(_all_of(parts))
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return {"bool": {"should": alternatives, "minimum_should_match": 1}}
+
+
+def compile_query(query: str) -> CompiledQuery:
+    """The query language (:mod:`advocacy.index.query`) when the query parses, else the lenient reading."""
+    try:
+        node = query_language.parse(query)
+    except query_language.QuerySyntaxError:
+        clause = lenient_query(query)
+        return CompiledQuery(clause, clause is not None)
+    if node is query_language.MatchAll:
+        return CompiledQuery(None, False)
+    return CompiledQuery(_widen(query_language.to_elasticsearch(node)), bool(query_language.text_terms(node)),
+                         _constraints(node))
+
+
+def _end_of(value: str) -> str:
+    # "until" is inclusive: round a day, month or year up to its last millisecond, as SQLite's "~" does.
+    unit = {1: "y", 2: "M", 3: "d"}.get(len(value.split("-"))) if re.fullmatch(r"\d{4}(-\d\d){0,2}", value) else None
+    return f"{value}||/{unit}" if unit else value
+
+
+def filter_clauses(filters: SearchFilters | None) -> list[dict]:
+    """SearchFilters as bool ``filter`` clauses (valid on both indices)."""
+    if filters is None:
+        return []
+    clauses = []
+    for name, values in (("themes", filters.themes), ("language", filters.languages), ("outlet", filters.outlets),
+                         ("country", [c.upper() for c in filters.countries])):
+        if values:
+            clauses.append({"terms": {name: list(values)}})
+    bounds = {}
+    if filters.since:
+        bounds["gte"] = filters.since
+    if filters.until:
+        bounds["lte"] = _end_of(filters.until)
+    if bounds:
+        clauses.append({"range": {"published_at": bounds}})
+    return clauses
+
+
+def build_query(compiled: CompiledQuery | str, filters: SearchFilters | None = None) -> dict:
+    """The ``query`` of a search of the articles index."""
+    if isinstance(compiled, str):
+        compiled = compile_query(compiled)
+    clauses = filter_clauses(filters)
+    if compiled.clause is None and not clauses:
+        return {"match_all": {}}
+    body: dict = {}
+    if compiled.clause is not None:
+        body["must"] = [compiled.clause]
+    if clauses:
+        body["filter"] = clauses
+    return {"bool": body}
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Ids by the sum over rankings of 1 / (k + rank), best first; ties keep first-seen order."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, id in enumerate(ranking):
+            fused[id] = fused.get(id, 0.0) + 1.0 / (k + rank + 1)
+    return sorted(fused.items(), key=lambda item: -item[1])
+
+
+def _best_fragment(highlight: dict) -> str:
+    """The fragment with the most marked words; the plain field's wins ties (it marks unstemmed matches)."""
+    best, marks = "", -1
+    for name in HIGHLIGHT_FIELDS:
+        for fragment in highlight.get(name, [])[:1]:
+            count = fragment.count("**")
+            if count > marks:
+                best, marks = fragment, count
+    return best
+
+
+_HIGHLIGHT = {
+    "pre_tags": ["**"], "post_tags": ["**"],
+    # A long imported report would otherwise fail the whole search (the server's limit is 1,000,000
+    # characters); past this point its text is simply not highlighted.
+    "max_analyzed_offset": 500_000,
+    "fields": {name: {"fragment_size": SNIPPET_CHARS, "number_of_fragments": 1,
+                      "no_match_size": SNIPPET_CHARS if name == "text" else 0} for name in HIGHLIGHT_FIELDS},
+}
+_BY_DATE = [{"published_at": {"order": "desc", "missing": "_last"}}, {"id": {"order": "asc"}}]
+
+
+def _unit(vector) -> list[float] | None:
+    """The vector as floats of length 1, or None when it cannot be one (cosine refuses zero vectors)."""
+    array = np.asarray(vector, dtype=np.float32).ravel()
+    norm = float(np.linalg.norm(array)) if array.size else 0.0
+    if not norm or not math.isfinite(norm):
+        return None
+    return (array / norm).astype(np.float32).tolist()
+
+
+# -- the store --------------------------------------------------------------------------------------------
+
+def _import_client():
+    try:
+        import elasticsearch
+    except ImportError:
+        raise StoreError(f"the Elasticsearch store needs the official client: {INSTALL_HINT}") from None
+    return elasticsearch
+
+
+def _connection_reason(exc: Exception) -> str:
+    """The operating system's words for what failed ("Connection refused"), without the client's wrapping."""
+    text = " | ".join(str(part) for part in (getattr(exc, "message", ""), exc) if part)
+    found = re.search(r"\[Errno -?\d+\] ([^()<>\[\]|]+)", text)
+    if found:
+        return found.group(1).strip().rstrip(".,")
+    if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
+        return "no answer in time"
+    if "ssl" in text.lower() or "certificate" in text.lower():
+        return "TLS failed; check verify_certs / ca_certs in the store URL"
+    return "connection failed"
+
+
+def _api_reason(exc) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = body["error"]
+        causes = error.get("root_cause") or [error]
+        reason = causes[0].get("reason") or error.get("reason") or error.get("type")
+        caused_by = (error.get("caused_by") or {}).get("reason")
+        return f"{reason} ({caused_by})" if caused_by and caused_by != reason else str(reason)
+    message = getattr(exc, "message", None)
+    status = getattr(getattr(exc, "meta", None), "status", None)
+    if message in (None, "", "None") and status:
+        return f"HTTP {status}"
+    return str(message or exc)
+
+
+class ElasticsearchStore:
+    def __init__(self, url: str):
+        self.settings = parse_url(url)
+        self._es = _import_client()
+        options: dict = {"request_timeout": self.settings.timeout, "max_retries": 2, "retry_on_timeout": True}
+        if self.settings.username is not None:
+            options["basic_auth"] = (self.settings.username, self.settings.password or "")
+        if self.settings.verify_certs is not None:
+            options["verify_certs"] = self.settings.verify_certs
+        if self.settings.ca_certs:
+            options["ca_certs"] = self.settings.ca_certs
+        self._articles = self.settings.articles_index
+        self._passages = self.settings.passages_index
+        self._refresh = self.settings.refresh
+        self._stale = False          # written with refresh=false and not refreshed since
+        self._dims: int | None = None
+        try:
+            self._client = self._es.Elasticsearch(self.settings.node_url, **options)
+        except (ValueError, TypeError) as exc:
+            raise StoreError(f"cannot use Elasticsearch at {self.settings.node_url}: {exc}") from None
+        try:
+            self._check_server()
+            self._ensure_indices()
+        except BaseException:
+            self._client.close()
+            raise
+
+    # -- connection and schema -------------------------------------------------------------------------
+
+    @property
+    def _where(self) -> str:
+        return f"{self.settings.node_url}/{self.settings.prefix}"
+
+    def _translate(self, exc: Exception, doing: str) -> StoreError:
+        """A sentence a user can act on, for any error of the client."""
+        es, node = self._es, self.settings.node_url
+        if isinstance(exc, es.AuthenticationException):
+            return StoreError(f"Elasticsearch at {node} rejected the credentials while {doing}; check user:password "
+                              "in index.store_url")
+        if isinstance(exc, es.AuthorizationException):
+            return StoreError(f"Elasticsearch at {node} refused {doing}: {_api_reason(exc)}; the user needs read "
+                              f"and write rights on the {self.settings.prefix}-* indices")
+        if isinstance(exc, es.UnsupportedProductError):
+            return StoreError(f"{node} does not answer as Elasticsearch; index.store_url must point at an "
+                              "Elasticsearch 8 server")
+        if isinstance(exc, es.ApiError):
+            return StoreError(f"Elasticsearch at {self._where} returned an error while {doing}: {_api_reason(exc)}")
+        if isinstance(exc, (es.ConnectionError, es.ConnectionTimeout)):
+            return StoreError(f"cannot reach Elasticsearch at {node} ({_connection_reason(exc)}) while {doing}; "
+                              "start it or fix index.store_url")
+        return StoreError(f"talking to Elasticsearch at {node} failed while {doing}: {exc}")
+
+    @contextmanager
+    def _calls(self, doing: str):
+        try:
+            yield
+        except (self._es.ApiError, self._es.TransportError) as exc:
+            raise self._translate(exc, doing) from None
+
+    def _check_server(self) -> None:
+        es = self._es
+        try:
+            info = self._client.options(max_retries=0).info()
+        except es.AuthorizationException:
+            return  # a user limited to its own indices may not read the server's version: no reason to stop
+        except (es.ConnectionError, es.ConnectionTimeout) as exc:
+            raise StoreError(f"cannot reach Elasticsearch at {self.settings.node_url} ({_connection_reason(exc)}); "
+                             "start it (see \"Scaling out with Elasticsearch\" in the README) or fix "
+                             "index.store_url") from None
+        except (es.AuthenticationException, es.UnsupportedProductError, es.TransportError) as exc:
+            raise self._translate(exc, "checking the server") from None
+        except es.ApiError as exc:
+            raise StoreError(f"{self.settings.node_url} answered {_api_reason(exc)} where Elasticsearch describes "
+                             "itself; check that index.store_url points at an Elasticsearch server") from None
+        number = str(info.get("version", {}).get("number", ""))
+        found = re.match(r"(\d+)\.(\d+)", number)
+        if found and tuple(int(n) for n in found.groups()) < MINIMUM_VERSION:
+            raise StoreError(f"Elasticsearch {number} at {self.settings.node_url} is too old; this store needs "
+                             f"{'.'.join(map(str, MINIMUM_VERSION))} or later")
+
+    def _ensure_indices(self) -> None:
+        for name, body in ((self._articles, articles_index_body()), (self._passages, passages_index_body())):
+            with self._calls(f"creating index {name}"):
+                try:
+                    if not self._client.indices.exists(index=name):
+                        self._client.indices.create(index=name, settings=body["settings"], mappings=body["mappings"])
+                except self._es.BadRequestError as exc:
+                    if exc.message != "resource_already_exists_exception":  # another process was quicker
+                        raise
+            self._check_mapping(name)
+
+    def _check_mapping(self, name: str) -> dict:
+        with self._calls(f"reading the mapping of {name}"):
+            response = self._client.indices.get_mapping(index=name)
+        mapping = next(iter(response.body.values()), {}).get("mappings", {})
+        version = int((mapping.get("_meta") or {}).get("schema_version", 0) or 0)
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"index {name} was written by a newer Advocacy Monitor; upgrade first")
+        if name == self._passages:
+            dims = mapping.get("properties", {}).get("vector", {}).get("dims")
+            self._dims = int(dims) if dims else None
+        return mapping
+
+    def _ensure_vector_field(self, dims: int) -> None:
+        if self._dims is None:
+            self._check_mapping(self._passages)   # another process may have fixed it since we opened
+        if self._dims is None:
+            with self._calls("adding the passage vector field"):
+                self._client.indices.put_mapping(index=self._passages, properties={"vector": vector_mapping(dims)})
+            self._dims = dims
+        if self._dims != dims:
+            raise StoreError(f"these vectors have {dims} dimensions but {self._passages} holds {self._dims}: the "
+                             f"embedding model changed; delete the {self.settings.prefix}-* indices and re-index")
+
+    def _fresh(self) -> None:
+        """Make this store's own earlier writes visible to the search it is about to run."""
+        if self._stale:
+            with self._calls("refreshing the indices"):
+                self._client.indices.refresh(index=[self._articles, self._passages])
+            self._stale = False
+
+    def close(self) -> None:
+        try:
+            self._fresh()
+        except StoreError:
+            pass  # the writes are stored all the same; the server's own periodic refresh will show them
+        finally:
+            self._client.close()
+
+    def drop(self) -> None:
+        """Delete both indices and everything in them (for tests and resets); the store is unusable after."""
+        with self._calls("deleting the indices"):
+            self._client.indices.delete(index=[self._articles, self._passages], ignore_unavailable=True)
+        self._stale = False
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def _passage_slots(self, id: str) -> int | None:
+        """Passage ids the stored article may have used run from 0 to this minus 1; None: no such article."""
+        with self._calls(f"reading article {id}"):
+            try:
+                doc = self._client.get(index=self._articles, id=id, source_includes=["passage_slots"])
+            except self._es.NotFoundError:
+                return None
+        return int(doc["_source"].get("passage_slots") or 0)
+
+    def _bulk(self, operations: list[dict], doing: str) -> list[dict]:
+        refresh = None if self._refresh == "false" else self._refresh
+        # Set first: a request that fails half-way may still have written something.
+        self._stale = self._stale or refresh is None
+        with self._calls(doing):
+            response = self._client.bulk(operations=operations, refresh=refresh)
+        items = [next(iter(item.values())) for item in response["items"]]
+        failed = [item for item in items if "error" in item]
+        if failed:
+            error = failed[0]["error"]
+            reason = error.get("reason", error) if isinstance(error, dict) else error
+            raise StoreError(f"Elasticsearch at {self._where} refused {len(failed)} of {len(items)} writes while "
+                             f"{doing}: {reason}; run it again once the cause is fixed")
+        return items
+
+    def upsert(self, article: Article, vectors: np.ndarray | None = None) -> None:
+        vectors = None if vectors is None else np.asarray(vectors, dtype=np.float32)
+        if vectors is not None and vectors.ndim == 1:
+            vectors = vectors.reshape(1, -1)
+        unit_vectors: dict[int, list[float]] = {}
+        if vectors is not None and len(vectors):
+            for passage in article.passages:
+                if 0 <= passage.index < len(vectors):
+                    unit = _unit(vectors[passage.index])
+                    if unit is not None:
+                        unit_vectors[passage.index] = unit
+            if unit_vectors:
+                self._ensure_vector_field(vectors.shape[1])
+        previous = self._passage_slots(article.id) or 0
+        shared = {
+            "outlet": article.outlet, "outlet_name": article.outlet_name, "country": article.country,
+            "language": article.language, "entities": [entity.id for entity in article.entities],
+            "themes": [theme.theme for theme in sorted(article.themes, key=lambda t: -t.score)],
+        }
+        if article.published_at:
+            shared["published_at"] = article.published_at
+        record = article.to_dict()
+        record.pop("text", None)  # kept once, in the searchable "text" field
+        # Never shrinks, so a passage left by a failed earlier upsert is still named, and deleted, next time.
+        slots = max(previous, max((passage.index for passage in article.passages), default=-1) + 1)
+        document = {"id": article.id, **shared, "title": article.title, "text": article.text,
+                    "passage_slots": slots, "record": record}
+        if unit_vectors:
+            # Mean of the vectors as given, then unit length: the direction SqliteStore.more_like_this uses.
+            document["centroid"] = _unit(np.mean(vectors[sorted(unit_vectors)], axis=0))
+        operations: list[dict] = []
+        indexes = set()
+        for passage in article.passages:
+            indexes.add(passage.index)
+            source = {"article_id": article.id, "passage_index": passage.index, "text": passage.text, **shared}
+            if passage.index in unit_vectors:
+                source["vector"] = unit_vectors[passage.index]
+            operations += [{"index": {"_index": self._passages, "_id": f"{article.id}:{passage.index}"}}, source]
+        for stale in range(previous):
+            if stale not in indexes:
+                operations.append({"delete": {"_index": self._passages, "_id": f"{article.id}:{stale}"}})
+        operations += [{"index": {"_index": self._articles, "_id": article.id}}, document]
+        self._bulk(operations, f"indexing article {article.id}")
+
+    def delete(self, id: str) -> bool:
+        slots = self._passage_slots(id)
+        if slots is None:
+            return False
+        operations = [{"delete": {"_index": self._articles, "_id": id}}]
+        operations += [{"delete": {"_index": self._passages, "_id": f"{id}:{index}"}} for index in range(slots)]
+        items = self._bulk(operations, f"deleting article {id}")
+        return items[0].get("result") == "deleted"
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def _fetch(self, ids: list[str]) -> dict[str, Article]:
+        """Articles by id (real-time, no refresh needed), missing ones left out."""
+        if not ids:
+            return {}
+        with self._calls("fetching articles"):
+            response = self._client.mget(index=self._articles, ids=list(ids), source_includes=["record", "text"])
+        found = {}
+        for doc in response["docs"]:
+            if doc.get("found"):
+                source = doc["_source"]
+                found[doc["_id"]] = Article.from_dict({**source["record"], "text": source.get("text", "")})
+        return found
+
+    def get(self, id: str) -> Article | None:
+        return self._fetch([id]).get(id)
+
+    def count(self) -> int:
+        self._fresh()
+        with self._calls("counting articles"):
+            return int(self._client.count(index=self._articles)["count"])
+
+    def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10, offset: int = 0,
+               vector: np.ndarray | None = None, mode: str = "keyword") -> SearchResult:
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
+        if mode != "keyword" and vector is None:
+            mode = "keyword"  # no query embedding (no model, or an empty query): words only
+        compiled = compile_query(query)
+        self._fresh()
+        if mode == "keyword" or mode == "hybrid" and not compiled.has_text:
+            return self._keyword_search(compiled, filters=filters, limit=limit, offset=offset, query=query)
+        wanted = offset + limit
+        semantic = self._vector_ranked(vector, filters=filters, constraints=compiled.constraints,
+                                       k=max(wanted, RRF_DEPTH))
+        if mode == "semantic":
+            return self._hits(semantic[offset:wanted], total=len(semantic), query=query)
+        keyword = self._keyword_ranked(compiled, filters=filters, size=max(wanted, RRF_DEPTH))
+        fused = reciprocal_rank_fusion([[id for id, _, _ in keyword], [id for id, _, _ in semantic]])
+        best_passage = {id: passage for id, _, passage in semantic}
+        snippets = {id: snippet for id, _, snippet in keyword}
+        ranked = [(id, score, best_passage.get(id)) for id, score in fused[offset:wanted]]
+        return self._hits(ranked, total=len(fused), query=query, snippets=snippets)
+
+    def more_like_this(self, article_id: str, *, limit: int = 10, filters: SearchFilters | None = None) -> SearchResult:
+        """Articles whose passages are closest to this article's, itself excluded."""
+        with self._calls(f"reading article {article_id}"):
+            try:
+                doc = self._client.get(index=self._articles, id=article_id, source_includes=["centroid"])
+            except self._es.NotFoundError:
+                return SearchResult(total=0, hits=[])
+        centre = doc["_source"].get("centroid")
+        if not centre:
+            return SearchResult(total=0, hits=[])
+        self._fresh()
+        ranked = self._vector_ranked(centre, filters=filters, k=limit, exclude=article_id)
+        return self._hits(ranked, total=len(ranked), query="")
+
+    def facets(self, field: str, *, query: str = "", filters: SearchFilters | None = None) -> dict[str, int]:
+        """Article counts per value of ``field`` (theme, outlet, language, country) among matching articles."""
+        if field not in FACET_FIELDS:
+            raise ValueError(f"cannot facet on {field!r}; choose one of {', '.join(FACET_FIELDS)}")
+        self._fresh()
+        with self._calls(f"counting articles per {field}"):
+            response = self._client.search(
+                index=self._articles, query=build_query(compile_query(query), filters), size=0,
+                track_total_hits=False,
+                aggs={"values": {"terms": {"field": FACET_FIELDS[field], "size": FACET_SIZE,
+                                           "order": [{"_count": "desc"}, {"_key": "asc"}]}}})
+        return {bucket["key"]: bucket["doc_count"] for bucket in response["aggregations"]["values"]["buckets"]}
+
+    # -- search internals ------------------------------------------------------------------------------
+
+    def _keyword_search(self, compiled: CompiledQuery, *, filters, limit: int, offset: int,
+                        query: str) -> SearchResult:
+        start = max(0, min(offset, MAX_WINDOW))
+        size = max(0, min(limit, MAX_WINDOW - start))
+        request: dict = {"index": self._articles, "query": build_query(compiled, filters), "from_": start,
+                         "size": size, "track_total_hits": True, "source": False}
+        if compiled.has_text:
+            request["highlight"] = _HIGHLIGHT
+        else:
+            request["sort"] = _BY_DATE
+        with self._calls("searching"):
+            response = self._client.search(**request)
+        hits = response["hits"]["hits"]
+        ranked = [(hit["_id"], float(hit.get("_score") or 0.0) if compiled.has_text else 0.0, None) for hit in hits]
+        snippets = {hit["_id"]: _best_fragment(hit.get("highlight", {})) for hit in hits}
+        return self._hits(ranked, total=int(response["hits"]["total"]["value"]), query="", snippets=snippets)
+
+    def _keyword_ranked(self, compiled: CompiledQuery, *, filters, size: int) -> list[tuple[str, float, str]]:
+        """(id, BM25 score, snippet), best first."""
+        if not compiled.has_text:
+            return []
+        with self._calls("searching"):
+            response = self._client.search(index=self._articles, query=build_query(compiled, filters),
+                                           size=min(size, MAX_WINDOW), source=False, track_total_hits=False,
+                                           highlight=_HIGHLIGHT)
+        return [(hit["_id"], float(hit["_score"] or 0.0), _best_fragment(hit.get("highlight", {})))
+                for hit in response["hits"]["hits"]]
+
+    def _vector_ranked(self, vector, *, filters, k: int, constraints: tuple[dict, ...] = (),
+                       exclude: str | None = None) -> list[tuple[str, float, int]]:
+        """(article id, best passage's cosine similarity, that passage's index) for the k closest articles."""
+        if self._dims is None:
+            self._check_mapping(self._passages)
+        if self._dims is None or k <= 0:
+            return []  # no vector was ever indexed
+        query_vector = _unit(vector)
+        if query_vector is None:
+            return []
+        if len(query_vector) != self._dims:
+            raise StoreError(f"the query vector has {len(query_vector)} dimensions but {self._passages} holds "
+                             f"{self._dims}: search with the model the articles were indexed with")
+        narrowing: dict = {}
+        wanted = [*filter_clauses(filters), *constraints]
+        if wanted:
+            narrowing["filter"] = wanted
+        if exclude is not None:
+            narrowing["must_not"] = [{"term": {"article_id": exclude}}]
+        # Passages first, grouped into articles below; start with a few per article and widen while the
+        # best passages keep coming from articles already seen.
+        passages = min(MAX_WINDOW, max(4 * k, 40))
+        while True:
+            knn: dict = {"field": "vector", "query_vector": query_vector, "k": passages,
+                         "num_candidates": min(MAX_WINDOW, max(2 * passages, 100))}
+            if narrowing:
+                knn["filter"] = {"bool": narrowing}
+            with self._calls("searching by meaning"):
+                response = self._client.search(index=self._passages, knn=knn, size=passages,
+                                               source=["article_id", "passage_index"], track_total_hits=False)
+            hits = response["hits"]["hits"]
+            ranked, seen = [], set()
+            for hit in hits:
+                article = hit["_source"]["article_id"]
+                if article in seen:
+                    continue
+                seen.add(article)
+                # Elasticsearch scores cosine as (1 + cos) / 2; report the cosine itself, as SqliteStore does.
+                ranked.append((article, round(2.0 * float(hit["_score"]) - 1.0, 4),
+                               int(hit["_source"]["passage_index"])))
+            if len(ranked) >= k or len(hits) < passages or passages >= MAX_WINDOW:
+                return ranked[:k]
+            passages = min(MAX_WINDOW, passages * 4)
+
+    def _hits(self, ranked: list[tuple[str, float, int | None]], *, total: int, query: str,
+              snippets: dict[str, str] | None = None) -> SearchResult:
+        snippets = snippets or {}
+        words = [w for w in re.findall(r"\w+", query) if len(w) > 3 and w.upper() not in _OPERATORS]
+        articles = self._fetch([id for id, _, _ in ranked])
+        hits = []
+        for id, score, passage_index in ranked:
+            article = articles.get(id)
+            if article is None:
+                continue  # deleted between the search and the fetch
+            passages = sorted(article.passages, key=lambda p: p.index)
+            if passage_index is None:
+                best = passages[0] if passages else None
+            else:
+                best = next((p for p in passages if p.index == passage_index), None)
+            passage_index, passage = (best.index, best.text) if best else (None, "")
+            snippet = snippets.get(id) or _highlight(passage[:300] + ("…" if len(passage) > 300 else ""), words)
+            hits.append(Hit(id=id, score=round(float(score), 4), title=article.title,
+                            url=article.canonical_url or article.url, outlet=article.outlet,
+                            outlet_name=article.outlet_name, language=article.language,
+                            published_at=article.published_at, snippet=" ".join(snippet.split()),
+                            themes=[t.theme for t in sorted(article.themes, key=lambda t: -t.score)],
+                            passage=passage, passage_index=passage_index))
+        return SearchResult(total=total, hits=hits)
