@@ -205,13 +205,18 @@ def _enricher(settings: Settings, *, learned: bool | None = None):
 
 
 def _model_fits(path: Path, settings: Settings) -> bool:
-    """True when a learned theme model exists and was fitted on the configured embedding model's vectors."""
+    """True when a learned theme model exists and was fitted on the vectors the configured embedding model
+    gives with the configured precision and token limit."""
     from advocacy.nlp import LearnedScorer, NlpError
+    from advocacy.nlp.embeddings import encoder_key
 
     if not path.exists():
         return False
+    nlp = settings.table["nlp"]
+    wanted = encoder_key(nlp["embedding_model"], precision=nlp["precision"], max_tokens=nlp["max_tokens"],
+                         device=nlp["device"])
     try:
-        return LearnedScorer.load(path).info.get("embedding_model") == settings.get("nlp", "embedding_model")
+        return LearnedScorer.load(path).info.get("embedding_model") == wanted
     except NlpError:
         return False
 
@@ -361,7 +366,8 @@ def run_search(settings: Settings, query: str, *, filters=None, mode: str = "hyb
             from advocacy.nlp import Encoder
 
             nlp = settings.table["nlp"]
-            encoder = Encoder(nlp["embedding_model"], device=nlp["device"], allow_download=nlp["allow_download"])
+            encoder = Encoder(nlp["embedding_model"], device=nlp["device"], allow_download=nlp["allow_download"],
+                              precision=nlp["precision"], max_tokens=nlp["max_tokens"])
         vector = encoder.encode([query])[0]
     store = open_store(settings.store_url)
     try:

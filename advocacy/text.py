@@ -133,10 +133,18 @@ class TermMatcher:
         self._cache[token] = found
         return found
 
-    def _matches(self, tokens: list[str]):
-        """(term index, first token, token after the last) of each match, longest first at each place."""
-        position = 0
-        while position < len(tokens):
+    def has_candidates(self, token: str) -> bool:
+        """Whether a term could start at this folded word; a caller scanning a text for many matchers at
+        once uses it to find the places worth looking at."""
+        return bool(self._candidates(token))
+
+    def _matches(self, tokens: list[str], positions: Iterable[int] | None = None):
+        """(term index, first token, token after the last) of each match, longest first at each place.
+        ``positions`` (ascending) may list the only places where a term can start; others are skipped."""
+        following = 0
+        for position in range(len(tokens)) if positions is None else positions:
+            if position < following:
+                continue
             best = None
             for term in self._candidates(tokens[position]):
                 if term.arabic != bool(_ARABIC_CHAR.match(tokens[position])):
@@ -150,11 +158,10 @@ class TermMatcher:
                     if best is None or key > best[0]:
                         best = (key, term.index)
             if best is None:
-                position += 1
                 continue
             size = best[0][0]
             yield best[1], position, position + size
-            position += size
+            following = position + size
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """(term, start, end) of every match, with offsets into ``text`` as given (not folded)."""
@@ -167,13 +174,21 @@ class TermMatcher:
                 for index, first, last in self._matches(tokens)]
 
     def count(self, text: str, *, folded: bool = False) -> Counter[str]:
-        found: Counter[str] = Counter()
         if not text or not (self._exact or self._prefix):
-            return found
-        tokens = _WORD.findall(text if folded else fold(text))
-        for index, _, _ in self._matches(tokens):
+            return Counter()
+        return self.count_tokens(_WORD.findall(text if folded else fold(text)))
+
+    def count_tokens(self, tokens: list[str], positions: Iterable[int] | None = None) -> Counter[str]:
+        """:meth:`count` over words already cut by :func:`words`, optionally only at ``positions``."""
+        found: Counter[str] = Counter()
+        for index, _, _ in self._matches(tokens, positions):
             found[self.terms[index]] += 1
         return found
+
+
+def words(folded: str) -> list[str]:
+    """The words of folded text, as :class:`TermMatcher` cuts it."""
+    return _WORD.findall(folded)
 
 
 def weighted_score(found: Mapping[str, int], weights: Mapping[str, float]) -> float:

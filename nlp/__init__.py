@@ -51,8 +51,10 @@ class Enricher:
     def __init__(self, *, themes_file: Path | None = None, gazetteer_file: Path | None = None,
                  embedding_model: str = "all-MiniLM-L6-v2", device: str = "cpu", batch_size: int = 32,
                  theme_threshold: float = 0.5, passage_chars: int = 600, allow_download: bool = False,
-                 theme_model: Path | None = None, find_people: bool = True):
-        self.encoder = Encoder(embedding_model, device=device, batch_size=batch_size, allow_download=allow_download)
+                 theme_model: Path | None = None, find_people: bool = True, precision: str = "float32",
+                 max_tokens: int = 0):
+        self.encoder = Encoder(embedding_model, device=device, batch_size=batch_size, allow_download=allow_download,
+                               precision=precision, max_tokens=max_tokens)
         scorer = LearnedScorer.load(theme_model) if theme_model is not None and theme_model.exists() else RuleScorer()
         self.tagger = ThemeTagger(load_taxonomy(themes_file), self.encoder, threshold=theme_threshold, scorer=scorer)
         gazetteer = load_gazetteer(gazetteer_file)
@@ -68,7 +70,8 @@ class Enricher:
                    gazetteer_file=settings.path_or_none("nlp", "gazetteer_file"),
                    embedding_model=nlp["embedding_model"], device=nlp["device"], batch_size=nlp["batch_size"],
                    theme_threshold=nlp["theme_threshold"], passage_chars=nlp["passage_chars"],
-                   allow_download=nlp["allow_download"], find_people=nlp["find_people"])
+                   allow_download=nlp["allow_download"], find_people=nlp["find_people"],
+                   precision=nlp["precision"], max_tokens=nlp["max_tokens"])
 
     def enrich(self, articles: list[Article]) -> list[tuple[Article, np.ndarray]]:
         """Enrich ``articles`` in place (stage becomes "enriched"); return each with its passage vectors."""
@@ -132,6 +135,6 @@ class Enricher:
         return TrainingExample(evidence, _mean_vector(vectors, self.encoder), labels, weight)
 
     def train(self, examples: list[TrainingExample]) -> LearnedScorer:
-        scorer = train_scorer(examples, [t.key for t in self.tagger.themes], model_name=self.encoder.model_name)
+        scorer = train_scorer(examples, [t.key for t in self.tagger.themes], model_name=self.encoder.key)
         self.tagger.scorer = scorer
         return scorer

@@ -21,7 +21,7 @@ import numpy as np
 
 from advocacy.article import Passage, ThemeScore
 from advocacy.nlp.taxonomy import Theme
-from advocacy.text import TermMatcher, fold, weighted_score
+from advocacy.text import TermMatcher, fold, weighted_score, words
 
 # Rule scorer, fitted on the demo corpus' hand labels (5-fold cross-validated macro-F1 0.91).
 LEXICON_COEF = 3.2
@@ -74,6 +74,7 @@ class ThemeTagger:
         self.threshold = threshold
         self.scorer = scorer or RuleScorer()
         self._models: list[ThemeModel] | None = None
+        self._lexicons: _Lexicons | None = None
 
     def _prepare(self) -> list[ThemeModel]:
         if self._models is None:
@@ -85,13 +86,19 @@ class ThemeTagger:
                     description_vectors=self.encoder.encode(descriptions),
                     subtheme_matchers=[(s.key, TermMatcher(s.terms)) for s in theme.subthemes]))
             self._models = models
+            self._lexicons = _Lexicons(models)
         return self._models
 
     def evidence(self, *, title: str, passages: list[Passage], vectors: np.ndarray) -> list[ThemeEvidence]:
         """The lexicon and similarity evidence for every theme of the taxonomy, in taxonomy order."""
+        return self._evidence(title, passages, vectors)[0]
+
+    def _evidence(self, title: str, passages: list[Passage], vectors: np.ndarray):
+        """The evidence, and each passage's lexicon counts (see :meth:`_Lexicons.scan`) for the reasons."""
         models = self._prepare()
-        folded_title = fold(title)
-        folded_passages = [fold(p.text) for p in passages]
+        lexicons = self._lexicons
+        in_title_all = lexicons.scan(fold(title))
+        per_passage_all = [lexicons.scan(fold(p.text)) for p in passages]
         similarities = []
         for model in models:
             if len(vectors):
@@ -101,14 +108,15 @@ class ThemeTagger:
                 similarities.append((np.zeros(0), 0.0))
         mean_similarity = float(np.mean([s for _, s in similarities])) if similarities else 0.0
         evidence = []
-        for model, (per_passage_similarity, similarity) in zip(models, similarities):
-            per_passage = [model.matcher.count(text, folded=True) for text in folded_passages]
-            in_title = model.matcher.count(folded_title, folded=True)
+        for index, (model, (per_passage_similarity, similarity)) in enumerate(zip(models, similarities)):
+            slot = lexicons.theme_slots[index]
+            per_passage = [counts[slot] for counts in per_passage_all]
+            in_title = in_title_all[slot]
             found = sum(per_passage, start=in_title.copy())
             lexicon = weighted_score(found, model.theme.weights) + weighted_score(in_title, model.theme.weights)
             evidence.append(ThemeEvidence(model.theme.key, lexicon, similarity, similarity - mean_similarity, found,
                                           per_passage, per_passage_similarity))
-        return evidence
+        return evidence, per_passage_all
 
     def tag(self, *, title: str, passages: list[Passage], vectors: np.ndarray) -> list[ThemeScore]:
         """Themes whose score reaches the threshold, best first, each with its evidence."""
@@ -117,12 +125,11 @@ class ThemeTagger:
 
     def score_all(self, *, title: str, passages: list[Passage], vectors: np.ndarray) -> list[ThemeScore]:
         """Every theme with its score and reason, best first (the threshold is not applied)."""
-        models = {m.theme.key: m for m in self._prepare()}
+        models = self._prepare()
         mean_vector = _mean_vector(vectors, self.encoder)
-        folded_passages = [fold(p.text) for p in passages]
+        all_evidence, per_passage_all = self._evidence(title, passages, vectors)
         results = []
-        for evidence in self.evidence(title=title, passages=passages, vectors=vectors):
-            model = models[evidence.theme]
+        for index, (model, evidence) in enumerate(zip(models, all_evidence)):
             score = self.scorer.score(evidence, mean_vector=mean_vector)
             similarities = evidence.passage_similarities
             # The passages that drove the decision: lexicon hits first, similarity breaks ties.
@@ -131,8 +138,8 @@ class ThemeTagger:
                                            float(similarities[i]) if len(similarities) else 0.0))
             decisive = [i for i in ranked[:3] if evidence.per_passage[i] or (len(similarities) and similarities[i] >= 0.3)]
             subthemes = {}
-            for key, matcher in model.subtheme_matchers:
-                hits = sum(sum(matcher.count(text, folded=True).values()) for text in folded_passages)
+            for (key, _), slot in zip(model.subtheme_matchers, self._lexicons.subtheme_slots[index]):
+                hits = sum(sum(counts[slot].values()) for counts in per_passage_all)
                 sub_score = 1.0 - math.exp(-0.7 * hits)
                 if sub_score >= SUBTHEME_THRESHOLD:
                     subthemes[key] = round(sub_score, 3)
@@ -144,6 +151,47 @@ class ThemeTagger:
             results.append(ThemeScore(theme=evidence.theme, score=round(score, 3), subthemes=subthemes,
                                       matched_terms=terms, passages=decisive, reason=reason))
         return sorted(results, key=lambda t: -t.score)
+
+
+class _Lexicons:
+    """Every theme and subtheme lexicon of a taxonomy, run over a text in one pass.
+
+    Each lexicon alone would walk every word of every passage; here a word is looked up once, in a table of
+    the lexicons that have a term starting with it, and each lexicon then runs only at its own places. The
+    counts are those each lexicon's :meth:`TermMatcher.count` gives."""
+
+    def __init__(self, models: list[ThemeModel]):
+        self.matchers: list[TermMatcher] = []
+        self.theme_slots: list[int] = []
+        self.subtheme_slots: list[list[int]] = []
+        for model in models:
+            self.theme_slots.append(self._add(model.matcher))
+            self.subtheme_slots.append([self._add(matcher) for _, matcher in model.subtheme_matchers])
+        self._owners: dict[str, tuple[int, ...]] = {}
+
+    def _add(self, matcher: TermMatcher) -> int:
+        self.matchers.append(matcher)
+        return len(self.matchers) - 1
+
+    def scan(self, folded: str) -> list[Counter]:
+        """One Counter of matched terms per lexicon, in the order they were added."""
+        counts = [Counter() for _ in self.matchers]
+        if not folded:
+            return counts
+        tokens = words(folded)
+        places: dict[int, list[int]] = {}
+        owners = self._owners
+        if len(owners) > 200_000:
+            owners.clear()
+        for position, token in enumerate(tokens):
+            found = owners.get(token)
+            if found is None:
+                found = owners[token] = tuple(i for i, m in enumerate(self.matchers) if m.has_candidates(token))
+            for slot in found:
+                places.setdefault(slot, []).append(position)
+        for slot, positions in places.items():
+            counts[slot] = self.matchers[slot].count_tokens(tokens, positions)
+        return counts
 
 
 def _mean_vector(vectors: np.ndarray, encoder) -> np.ndarray:
