@@ -5,7 +5,9 @@ import asyncio
 import email.utils
 from datetime import datetime, timezone
 
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.httpobj import urlparse_cached
 
 
 class FixedProxyMiddleware:
@@ -84,3 +86,20 @@ class RetryAfterMiddleware:
         slot = downloader.slots.get(key)
         if slot is not None:
             slot.delay = max(slot.delay, min(wait, self.max_wait))
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with every request that waited for a site's robots.txt checked.
+
+    Scrapy parks the requests that arrive while a site's robots.txt is downloading on one Twisted Deferred
+    and awaits it through ``Deferred.asFuture``, which hands the parsed rules to the first waiter only and
+    None (meaning "no rules, allow") to the others. A crawl that starts with many requests to one site at
+    once, as a restarted crawl retrying its pending pages does, then fetched forbidden pages. The rules are
+    kept per site once parsed, so each waiter reads them from there instead.
+    """
+
+    async def robot_parser(self, request):
+        parser = await super().robot_parser(request)
+        settled = self._parsers.get(urlparse_cached(request).netloc, parser)
+        # Still a Deferred only if the download is somehow pending; then the awaited answer is all there is.
+        return parser if hasattr(settled, "addCallbacks") else settled

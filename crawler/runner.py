@@ -60,7 +60,9 @@ class CrawlOptions:
             "LOG_INSTALL_ROOT_HANDLER": False,
             "ITEM_PIPELINES": {"advocacy.crawler.pipelines.CollectPipeline": 300},
             # RetryAfter sits after Retry (550) on the way back, so it sees a 429/503 first.
-            "DOWNLOADER_MIDDLEWARES": {"advocacy.crawler.middlewares.RetryAfterMiddleware": 560,
+            "DOWNLOADER_MIDDLEWARES": {"scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+                                       "advocacy.crawler.middlewares.RobotsTxtMiddleware": 100,
+                                       "advocacy.crawler.middlewares.RetryAfterMiddleware": 560,
                                        **({"advocacy.crawler.middlewares.FixedProxyMiddleware": 740}
                                           if self.http_proxy else {})},
             "ADVOCACY_HTTP_PROXY": self.http_proxy,
