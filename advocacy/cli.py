@@ -39,7 +39,9 @@ class AdvocacyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except _domain_errors() as exc:
-            raise click.ClickException(str(exc)) from None
+            # A query error shows the query and where in it the problem is.
+            explain = getattr(exc, "explain", None)
+            raise click.ClickException(explain() if callable(explain) else str(exc)) from None
 
 
 @click.group(cls=AdvocacyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -349,10 +351,12 @@ def tags_corrections(settings, as_json: bool) -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_obj
-@example('advocacy search "free consultations" refugees --theme health --since 2021-01-01')
+@example('advocacy search "theme:health AND (réfugiés OR refugees) after:2024-01-01" --json')
 def search(settings, query, theme, lang, outlet, country, since, until, mode, limit, as_json) -> None:
-    """Search the indexed articles. Words must all appear; use "quotes" for phrases, OR, NOT and word*.
-    Hybrid search (the default) also finds passages that say the same thing in other words."""
+    """Search the indexed articles. Words must all appear; use "quotes" for phrases, OR, NOT or -word,
+    (parentheses), word* and filters such as theme:health lang:fr outlet:"Le Matin" country:MA
+    after:2024-01-01 before:2024-06-30 entity:UNHCR population:asylum_seekers. Hybrid search (the default)
+    also finds passages that say the same thing in other words; filters apply in every mode."""
     from advocacy.pipeline import run_search
 
     result = run_search(settings, query, filters=_filters(theme, lang, outlet, country, since, until), mode=mode,
@@ -397,6 +401,107 @@ def _print_hits(query: str, result) -> None:
                    f"{', '.join(hit.themes) or 'no theme'}")
         click.echo(f"   {hit.snippet}")
         click.echo(f"   {hit.id[:12]} · {hit.url}")
+
+
+def _stats_options(command):
+    """QUERY, the search filters and the output format, shared by every `advocacy stats` report."""
+    for option in reversed([
+        click.argument("query", required=False, default=""),
+        _filter_options,
+        click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON."),
+        click.option("--csv", "as_csv", is_flag=True, help="Print the figures as CSV (for a spreadsheet)."),
+        click.pass_obj,
+    ]):
+        command = option(command)
+    return command
+
+
+_stats_limit = click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000),
+                            help="Rows at most.")
+
+
+def _stats(settings, report, query, filters, as_json, as_csv, **options) -> None:
+    from advocacy.index.analytics import to_csv
+    from advocacy.stats import render_table, run_stats
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    result = run_stats(settings, report, query, filters=filters, **options)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    elif as_csv:
+        click.echo(to_csv(result.rows), nl=False)
+    else:
+        click.echo(render_table(result))
+
+
+@main.group()
+@example('advocacy stats attention "theme:health AND (réfugiés OR refugees)" --by month')
+def stats() -> None:
+    """Media-exposure figures for the articles a query matches: attention over time, share of voice,
+    outlets and their reach, entities and terms. QUERY and the filters work as in `advocacy search`; with
+    no QUERY, every indexed article counts. Tables by default, --json or --csv for other programs."""
+
+
+@stats.command("attention")
+@_stats_options
+@click.option("--by", type=click.Choice(["day", "week", "month"]), default="week", show_default=True,
+              help="Length of a period.")
+@example('advocacy stats attention "entity:UNHCR lang:fr" --by month --csv > attention.csv')
+def stats_attention(settings, query, theme, lang, outlet, country, since, until, as_json, as_csv, by) -> None:
+    """Matching articles per period, beside all articles indexed in that period (share: the first over the
+    second), with the periods that stand out from the weeks before flagged as spikes."""
+    _stats(settings, "attention", query, _filters(theme, lang, outlet, country, since, until), as_json, as_csv,
+           by=by)
+
+
+@stats.command("share-of-voice")
+@_stats_options
+@_stats_limit
+@example('advocacy stats share-of-voice "theme:health country:MA" --json')
+def stats_share_of_voice(settings, query, theme, lang, outlet, country, since, until, limit, as_json,
+                         as_csv) -> None:
+    """How much of the matching coverage names each organisation: articles, mentions, exposure (syndicated
+    copies included) and their shares among the organisations named."""
+    _stats(settings, "share-of-voice", query, _filters(theme, lang, outlet, country, since, until), as_json,
+           as_csv, limit=limit)
+
+
+@stats.command("outlets")
+@_stats_options
+@_stats_limit
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Sources file to read the outlets' reach from instead of the configured one.")
+@example("advocacy stats outlets theme:housing --sources my-sources.toml")
+def stats_outlets(settings, query, theme, lang, outlet, country, since, until, limit, as_json, as_csv,
+                  sources_file) -> None:
+    """Outlets that carried the matching coverage, with their reach from the sources file and the
+    reach-weighted exposure (reach x appearances), largest audience first."""
+    _stats(settings, "outlets", query, _filters(theme, lang, outlet, country, since, until), as_json, as_csv,
+           limit=limit, sources_file=sources_file)
+
+
+@stats.command("entities")
+@_stats_options
+@_stats_limit
+@click.option("--type", "entity_type", type=click.Choice(["organisation", "place", "person", "population", "all"]),
+              default="all", show_default=True, help="Only entities of this kind.")
+@example("advocacy stats entities theme:justice --type place")
+def stats_entities(settings, query, theme, lang, outlet, country, since, until, limit, as_json, as_csv,
+                   entity_type) -> None:
+    """Organisations, places, people and population groups named in the most matching articles."""
+    _stats(settings, "entities", query, _filters(theme, lang, outlet, country, since, until), as_json, as_csv,
+           limit=limit, entity_type=entity_type)
+
+
+@stats.command("terms")
+@_stats_options
+@_stats_limit
+@example('advocacy stats terms "theme:education lang:fr" --limit 30')
+def stats_terms(settings, query, theme, lang, outlet, country, since, until, limit, as_json, as_csv) -> None:
+    """The most frequent words of the matching articles (stopwords in English, French and Arabic left out)."""
+    _stats(settings, "terms", query, _filters(theme, lang, outlet, country, since, until), as_json, as_csv,
+           limit=limit)
 
 
 @main.command()

@@ -357,18 +357,22 @@ def run_eval_tags(settings: Settings, *, split: str = "test", paths: list[Path] 
 
 def run_search(settings: Settings, query: str, *, filters=None, mode: str = "hybrid", limit: int = 10,
                offset: int = 0, encoder=None):
-    """Search the index. Semantic and hybrid modes embed the query with the configured model."""
+    """Search the index. Semantic and hybrid modes embed the words the query asks for, as written (not its
+    fields or operators), with the configured model. A malformed query raises QuerySyntaxError at once,
+    before any model is loaded."""
     from advocacy.index import open_store
+    from advocacy.index.query import parse, text_terms
 
     vector = None
-    if mode != "keyword" and query.strip():
+    wording = " ".join(text_terms(parse(query), wildcards=False, as_written=True))
+    if mode != "keyword" and wording:
         if encoder is None:
             from advocacy.nlp import Encoder
 
             nlp = settings.table["nlp"]
             encoder = Encoder(nlp["embedding_model"], device=nlp["device"], allow_download=nlp["allow_download"],
                               precision=nlp["precision"], max_tokens=nlp["max_tokens"])
-        vector = encoder.encode([query])[0]
+        vector = encoder.encode([wording])[0]
     store = open_store(settings.store_url)
     try:
         return store.search(query, filters=filters, limit=limit, offset=offset, vector=vector, mode=mode)

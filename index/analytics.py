@@ -26,8 +26,8 @@ Shares
     than 1. Shares are returned unrounded; rounding is left to whoever displays them.
 Terms
     Titles and texts of the matching articles are tokenised in Python rather than read from an fts5vocab
-    table, because the FTS index stores Porter stems ("refuge" for "refugees"), which make poor labels, and
-    its tokenizer does not merge Arabic letter variants. Words are folded with :func:`advocacy.text.fold`
+    table, because the FTS index stores folded words without their accents ("refugies") and light stems
+    ("refugi"), which make poor labels. Words are folded with :func:`advocacy.text.fold`
     (case, accents, hamza forms, ta marbuta, harakat), and a leading Arabic article is removed from words
     long enough to keep a stem. Each term is shown in its most common written form.
 Spikes

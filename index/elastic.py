@@ -63,7 +63,8 @@ import numpy as np
 from advocacy.article import Article
 from advocacy.index import query as query_language
 from advocacy.index.errors import StoreError, StoreUrlError
-from advocacy.index.sqlite import RRF_DEPTH, RRF_K, _highlight, to_fts_query
+from advocacy.index.highlight import Highlighter
+from advocacy.index.sqlite import RRF_DEPTH, RRF_K
 from advocacy.index.store import SEARCH_MODES, Hit, SearchFilters, SearchResult
 
 SCHEMA_VERSION = 1
@@ -88,7 +89,6 @@ HIGHLIGHT_FIELDS = ("text", *(f"text.{code}" for code in LANGUAGE_ANALYSERS))
 SNIPPET_CHARS = 160
 
 _PREFIX_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,199}")
-_OPERATORS = {"AND", "OR", "NOT"}
 
 
 # -- the URL ----------------------------------------------------------------------------------------------
@@ -268,7 +268,8 @@ class CompiledQuery:
     """A user's query in Elasticsearch terms."""
     clause: dict | None                  # None: every article
     has_text: bool                       # asks for words (so results are ranked, not listed by date)
-    constraints: tuple[dict, ...] = ()   # name:value items every match must meet, reused as kNN filters
+    constraints: tuple[dict, ...] = ()   # what a match by meaning must meet, as kNN filters
+    node: object = query_language.MatchAll   # the parsed query, for highlighting
 
 
 def _on_title_or_text(kind: str, spec: dict) -> dict:
@@ -299,72 +300,36 @@ def _constraints(node) -> tuple[dict, ...]:
                  or isinstance(part, query_language.Not) and isinstance(part.part, query_language.Field))
 
 
-_FTS_ITEM = re.compile(r'"([^"]*)"(\*?)|(AND|OR|NOT)')
+def _holds_text(node) -> bool:
+    if isinstance(node, (query_language.Term, query_language.Phrase)):
+        return True
+    if isinstance(node, query_language.Not):
+        return _holds_text(node.part)
+    if isinstance(node, (query_language.And, query_language.Or)):
+        return any(_holds_text(part) for part in node.parts)
+    return False
 
 
-def _lenient_leaf(text: str, prefix: bool) -> dict:
-    words = text.split()
-    if prefix and len(words) == 1:
-        return _on_title_or_text("prefix", {"value": query_language.normalise_text(words[0])})
-    if prefix:
-        return _on_title_or_text("match_phrase_prefix", {"query": " ".join(words)})
-    if len(words) == 1:
-        return {"multi_match": {"query": words[0], "fields": list(SEARCH_FIELDS)}}
-    return {"multi_match": {"query": " ".join(words), "type": "phrase", "fields": list(SEARCH_FIELDS)}}
-
-
-def _split(items: list, operator: str) -> list[list]:
-    groups: list[list] = [[]]
-    for item in items:
-        if item == operator:
-            groups.append([])
-        else:
-            groups[-1].append(item)
-    return groups
-
-
-def _all_of(clauses: list[dict]) -> dict:
-    return clauses[0] if len(clauses) == 1 else {"bool": {"must": clauses}}
-
-
-def lenient_query(query: str) -> dict | None:
-    """A bool query for any string, read the way SqliteStore reads it (:func:`to_fts_query`).
-
-    Used when the query language rejects a query, so a typo never turns into an error. Precedence is FTS5's:
-    juxtaposed words bind tightest, then NOT (binary: ``a NOT b``), then AND, then OR.
-    """
-    items: list = []
-    for match in _FTS_ITEM.finditer(to_fts_query(query)):
-        if match.group(3):
-            items.append(match.group(3))
-        elif match.group(1).split():
-            items.append(_lenient_leaf(match.group(1), bool(match.group(2))))
-    if not any(isinstance(item, dict) for item in items):
-        return None
-    # to_fts_query leaves every operator between two terms, so no group below is empty.
-    alternatives = []
-    for conjunction in _split(items, "OR"):
-        parts = []
-        for subtraction in _split(conjunction, "AND"):
-            kept, *removed = (_all_of(group) for group in _split(subtraction, "NOT"))
-            parts.append({"bool": {"must": [kept], "must_not": removed}} if removed else kept)
-        alternatives.append(_all_of(parts))
-    if len(alternatives) == 1:
-        return alternatives[0]
-    return {"bool": {"should": alternatives, "minimum_should_match": 1}}
+def _knn_constraints(node) -> tuple[dict, ...]:
+    """What a search by meaning must respect (:func:`~advocacy.index.query.restrictions`), as filters of the
+    passages index. That index holds no searchable text, so when the restrictions leave out words
+    ("-Nador"), only the name:value items at the top of the query are kept."""
+    restricted = query_language.restrictions(node)
+    if restricted is query_language.MatchAll:
+        return ()
+    if not _holds_text(restricted):
+        return (query_language.to_elasticsearch(restricted),)
+    return _constraints(restricted)
 
 
 def compile_query(query: str) -> CompiledQuery:
-    """The query language (:mod:`advocacy.index.query`) when the query parses, else the lenient reading."""
-    try:
-        node = query_language.parse(query)
-    except query_language.QuerySyntaxError:
-        clause = lenient_query(query)
-        return CompiledQuery(clause, clause is not None)
+    """The query language (:mod:`advocacy.index.query`) in Elasticsearch terms; a malformed query raises
+    :class:`~advocacy.index.query.QuerySyntaxError`, as it does with every store."""
+    node = query_language.parse(query)
     if node is query_language.MatchAll:
         return CompiledQuery(None, False)
     return CompiledQuery(_widen(query_language.to_elasticsearch(node)), bool(query_language.text_terms(node)),
-                         _constraints(node))
+                         _knn_constraints(node), node)
 
 
 def _end_of(value: str) -> str:
@@ -731,18 +696,18 @@ class ElasticsearchStore:
         compiled = compile_query(query)
         self._fresh()
         if mode == "keyword" or mode == "hybrid" and not compiled.has_text:
-            return self._keyword_search(compiled, filters=filters, limit=limit, offset=offset, query=query)
+            return self._keyword_search(compiled, filters=filters, limit=limit, offset=offset)
         wanted = offset + limit
         semantic = self._vector_ranked(vector, filters=filters, constraints=compiled.constraints,
                                        k=max(wanted, RRF_DEPTH))
         if mode == "semantic":
-            return self._hits(semantic[offset:wanted], total=len(semantic), query=query)
+            return self._hits(semantic[offset:wanted], total=len(semantic), highlighter=Highlighter(compiled.node))
         keyword = self._keyword_ranked(compiled, filters=filters, size=max(wanted, RRF_DEPTH))
         fused = reciprocal_rank_fusion([[id for id, _, _ in keyword], [id for id, _, _ in semantic]])
         best_passage = {id: passage for id, _, passage in semantic}
         snippets = {id: snippet for id, _, snippet in keyword}
         ranked = [(id, score, best_passage.get(id)) for id, score in fused[offset:wanted]]
-        return self._hits(ranked, total=len(fused), query=query, snippets=snippets)
+        return self._hits(ranked, total=len(fused), highlighter=Highlighter(compiled.node), snippets=snippets)
 
     def more_like_this(self, article_id: str, *, limit: int = 10, filters: SearchFilters | None = None) -> SearchResult:
         """Articles whose passages are closest to this article's, itself excluded."""
@@ -756,7 +721,7 @@ class ElasticsearchStore:
             return SearchResult(total=0, hits=[])
         self._fresh()
         ranked = self._vector_ranked(centre, filters=filters, k=limit, exclude=article_id)
-        return self._hits(ranked, total=len(ranked), query="")
+        return self._hits(ranked, total=len(ranked), highlighter=Highlighter(query_language.MatchAll))
 
     def facets(self, field: str, *, query: str = "", filters: SearchFilters | None = None) -> dict[str, int]:
         """Article counts per value of ``field`` (theme, outlet, language, country) among matching articles."""
@@ -773,8 +738,7 @@ class ElasticsearchStore:
 
     # -- search internals ------------------------------------------------------------------------------
 
-    def _keyword_search(self, compiled: CompiledQuery, *, filters, limit: int, offset: int,
-                        query: str) -> SearchResult:
+    def _keyword_search(self, compiled: CompiledQuery, *, filters, limit: int, offset: int) -> SearchResult:
         start = max(0, min(offset, MAX_WINDOW))
         size = max(0, min(limit, MAX_WINDOW - start))
         request: dict = {"index": self._articles, "query": build_query(compiled, filters), "from_": start,
@@ -788,7 +752,8 @@ class ElasticsearchStore:
         hits = response["hits"]["hits"]
         ranked = [(hit["_id"], float(hit.get("_score") or 0.0) if compiled.has_text else 0.0, None) for hit in hits]
         snippets = {hit["_id"]: _best_fragment(hit.get("highlight", {})) for hit in hits}
-        return self._hits(ranked, total=int(response["hits"]["total"]["value"]), query="", snippets=snippets)
+        return self._hits(ranked, total=int(response["hits"]["total"]["value"]), highlighter=Highlighter(compiled.node),
+                          snippets=snippets)
 
     def _keyword_ranked(self, compiled: CompiledQuery, *, filters, size: int) -> list[tuple[str, float, str]]:
         """(id, BM25 score, snippet), best first."""
@@ -845,10 +810,9 @@ class ElasticsearchStore:
                 return ranked[:k]
             passages = min(MAX_WINDOW, passages * 4)
 
-    def _hits(self, ranked: list[tuple[str, float, int | None]], *, total: int, query: str,
+    def _hits(self, ranked: list[tuple[str, float, int | None]], *, total: int, highlighter: Highlighter,
               snippets: dict[str, str] | None = None) -> SearchResult:
         snippets = snippets or {}
-        words = [w for w in re.findall(r"\w+", query) if len(w) > 3 and w.upper() not in _OPERATORS]
         articles = self._fetch([id for id, _, _ in ranked])
         hits = []
         for id, score, passage_index in ranked:
@@ -857,11 +821,11 @@ class ElasticsearchStore:
                 continue  # deleted between the search and the fetch
             passages = sorted(article.passages, key=lambda p: p.index)
             if passage_index is None:
-                best = passages[0] if passages else None
-            else:
-                best = next((p for p in passages if p.index == passage_index), None)
+                # Found by words: the passage that holds most of them.
+                passage_index = highlighter.best_passage([(p.index, p.text) for p in passages], article.language)
+            best = next((p for p in passages if p.index == passage_index), None)
             passage_index, passage = (best.index, best.text) if best else (None, "")
-            snippet = snippets.get(id) or _highlight(passage[:300] + ("…" if len(passage) > 300 else ""), words)
+            snippet = snippets.get(id) or highlighter.passage_snippet(passage, article.language)
             hits.append(Hit(id=id, score=round(float(score), 4), title=article.title,
                             url=article.canonical_url or article.url, outlet=article.outlet,
                             outlet_name=article.outlet_name, language=article.language,

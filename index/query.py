@@ -28,16 +28,16 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Union
 
 from advocacy.index.errors import QueryError
 from advocacy.text import fold
 
 __all__ = [
-    "FIELDS", "INDEX_TOKENIZER", "And", "Field", "MatchAll", "Not", "Or", "Phrase", "QuerySyntaxError", "Term",
-    "candidate_entity_ids", "index_text", "normalise_text", "parse", "ranking_fts", "stem", "text_terms",
-    "to_elasticsearch", "to_sqlite", "words",
+    "FIELDS", "INDEX_TOKENIZER", "QUERY_LANGUAGES", "And", "Field", "MatchAll", "Not", "Or", "Phrase",
+    "QuerySyntaxError", "Term", "candidate_entity_ids", "index_text", "normalise_text", "parse", "ranking_fts",
+    "requires_text", "restrictions", "stem", "stems", "text_terms", "to_elasticsearch", "to_sqlite", "words",
 ]
 
 # The FTS5 tokenizer for a table filled by index_text(): the text arrives already folded, split and stemmed,
@@ -69,7 +69,21 @@ class QuerySyntaxError(QueryError, ValueError):
     def __init__(self, reason: str, position: int):
         self.reason = reason
         self.position = position
+        self.query: str | None = None    # set by parse(), for explain()
         super().__init__(f"position {position}: {reason}")
+
+    def explain(self) -> str:
+        """One line for a person: the query, where in it the problem is, and what the problem is."""
+        if self.query is None:
+            return str(self)
+        # Tabs and newlines become spaces of the same length, so the position still points at the same place.
+        shown = re.sub(r"\s", " ", self.query)
+        if self.position >= len(shown):
+            where = "at the end"
+        else:
+            following = shown[self.position:self.position + 20].rstrip()
+            where = f"at position {self.position} (“{following}{'…' if len(shown) > self.position + 20 else ''}”)"
+        return f"cannot read the query “{shown}” {where}: {self.reason}"
 
 
 # -- normalisation and stemming ---------------------------------------------------------------------------
@@ -220,9 +234,14 @@ def index_text(text: str, language: str) -> tuple[str, str]:
     return " ".join(tokens), " ".join(stem(token, language) for token in tokens)
 
 
-def _stems(word: str) -> list[str]:
-    # The query does not know the language of the articles it will meet, so it offers every stem.
-    return list(dict.fromkeys(stem(word, language) for language in ("en", "fr")))
+# The languages whose stems a query word is looked up under.
+QUERY_LANGUAGES = ("en", "fr")
+
+
+def stems(word: str) -> list[str]:
+    """The stems a query word is looked up under: the query does not know the language of the articles it
+    will meet, so it offers every stem."""
+    return list(dict.fromkeys(stem(word, language) for language in QUERY_LANGUAGES))
 
 
 # -- the tree ---------------------------------------------------------------------------------------------
@@ -231,12 +250,15 @@ def _stems(word: str) -> list[str]:
 class Term:
     text: str                 # one normalised word
     prefix: bool = False      # written word*: any word starting with text
+    # As the user typed it (accents and all), for embedding the query; not part of what it means.
+    written: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Phrase:
     words: tuple[str, ...]    # normalised, in order, adjacent in the text
     prefix: bool = False      # the last word ended with *: "asylum seek*"
+    written: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -561,10 +583,11 @@ class _Parser:
         tokens = words(written)
         if not tokens:
             return None
+        written = " ".join(written.rstrip("*").split())
         if len(tokens) == 1:
-            return Term(tokens[0], prefix)
+            return Term(tokens[0], prefix, written)
         # l'école, COVID-19, sub-saharan: the index sees adjacent words, so the query asks for them adjacent.
-        return Phrase(tuple(tokens), prefix)
+        return Phrase(tuple(tokens), prefix, written)
 
 
 def parse(query: str) -> object:
@@ -577,16 +600,21 @@ def parse(query: str) -> object:
     # A lone surrogate (possible in a str, impossible in UTF-8) would break the database driver later;
     # one replacement character per surrogate keeps every position where the user sees it.
     query = query.encode("utf-8", "replace").decode("utf-8")
-    return _Parser(query, _tokenise(query)).parse()
+    try:
+        return _Parser(query, _tokenise(query)).parse()
+    except QuerySyntaxError as error:
+        error.query = query
+        raise
 
 
 # -- what the query looks for ---------------------------------------------------------------------------
 
-def text_terms(node: object, *, wildcards: bool = True) -> list[str]:
+def text_terms(node: object, *, wildcards: bool = True, as_written: bool = False) -> list[str]:
     """The words and phrases the query asks for (not those it excludes), normalised, in order.
 
     For highlighting (a prefix term keeps its ``*``, as :class:`advocacy.text.TermMatcher` expects) and
-    for the semantic half of hybrid search (pass ``wildcards=False``).
+    for the semantic half of hybrid search (pass ``wildcards=False, as_written=True``: an embedding model
+    reads "réfugiés" better than its folded form "refugies").
     """
     found: list[str] = []
 
@@ -598,6 +626,8 @@ def text_terms(node: object, *, wildcards: bool = True) -> list[str]:
                 walk(part, negated)
         elif not negated and isinstance(item, (Term, Phrase)):
             text = item.text if isinstance(item, Term) else " ".join(item.words)
+            if as_written and item.written:
+                text = item.written
             if item.prefix and wildcards:
                 text += "*"
             if text not in found:
@@ -605,6 +635,37 @@ def text_terms(node: object, *, wildcards: bool = True) -> list[str]:
 
     walk(node, False)
     return found
+
+
+def requires_text(node: object) -> bool:
+    """Whether every article the query matches contains one of the words or phrases it asks for, so that
+    ranking by those words (:func:`ranking_fts`) leaves no match out. False for ``refugees OR theme:x``."""
+    if isinstance(node, (Term, Phrase)):
+        return True
+    if isinstance(node, And):
+        return any(requires_text(part) for part in node.parts)
+    if isinstance(node, Or):
+        return all(requires_text(part) for part in node.parts)
+    return False
+
+
+def restrictions(node: object) -> object:
+    """The query as a search by meaning applies it: the words it asks for are left to the query's
+    embedding, while its fields, and everything it leaves out, still apply.
+
+    ``theme:health AND (réfugiés OR refugees)`` becomes ``theme:health``; ``refugees -Nador lang:fr``
+    becomes ``-Nador lang:fr``; ``refugees OR theme:x`` becomes :data:`MatchAll`. A NOT keeps what it
+    negates as written, words included: what a query leaves out, it leaves out in every mode.
+    """
+    if isinstance(node, (Term, Phrase)):
+        return MatchAll
+    if isinstance(node, And):
+        kept = [part for part in (restrictions(p) for p in node.parts) if part is not MatchAll]
+        return _combine(And, kept) or MatchAll
+    if isinstance(node, Or):
+        relaxed = [restrictions(part) for part in node.parts]
+        return MatchAll if MatchAll in relaxed else _combine(Or, relaxed)
+    return node
 
 
 # -- SQLite -----------------------------------------------------------------------------------------------
@@ -654,22 +715,35 @@ def _paren_depth(expression: str) -> int:
     return deepest
 
 
+def _column_names(spec: str) -> list[str]:
+    names = spec.split()
+    if not names or not all(_IDENTIFIER.fullmatch(name) for name in names):
+        raise ValueError(f"{spec!r} is not a plain column name, nor several separated by spaces")
+    return names
+
+
+def _column_filter(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else "{" + " ".join(names) + "}"
+
+
 class _Fts5:
-    """FTS5 expressions for text-only sub-trees (None when a sub-tree cannot be one expression)."""
+    """FTS5 expressions for text-only sub-trees (None when a sub-tree cannot be one expression).
+
+    ``exact`` and ``stemmed`` each name one column, or several separated by spaces (a title and a text
+    column, say), which a word may match in any of."""
 
     def __init__(self, exact: str, stemmed: str):
-        for column in (exact, stemmed):
-            if not _IDENTIFIER.fullmatch(column):
-                raise ValueError(f"{column!r} is not a plain column name")
-        self.exact, self.stemmed = exact, stemmed
+        exact_names, stemmed_names = _column_names(exact), _column_names(stemmed)
+        self.exact, self.stemmed = _column_filter(exact_names), _column_filter(stemmed_names)
+        self.either = _column_filter(exact_names + stemmed_names)
         self._memo: dict[int, str | None] = {}
 
     def leaf(self, node: Term | Phrase) -> str:
         if isinstance(node, Term):
             if node.prefix:
-                return f'{{{self.exact} {self.stemmed}}} : "{node.text}"*'
-            stems = _stems(node.text)
-            alternatives = f'"{stems[0]}"' if len(stems) == 1 else "(" + " OR ".join(f'"{s}"' for s in stems) + ")"
+                return f'{self.either} : "{node.text}"*'
+            forms = stems(node.text)
+            alternatives = f'"{forms[0]}"' if len(forms) == 1 else "(" + " OR ".join(f'"{s}"' for s in forms) + ")"
             return f'({self.exact} : "{node.text}" OR {self.stemmed} : {alternatives})'
         star = "*" if node.prefix else ""
         exact = f'{self.exact} : "{" ".join(node.words)}"{star}'
@@ -677,7 +751,7 @@ class _Fts5:
         head, last = node.words[:-1], node.words[-1]
         variants = list(dict.fromkeys(
             " ".join([*(stem(w, language) for w in head), last if node.prefix else stem(last, language)])
-            for language in ("en", "fr")))
+            for language in QUERY_LANGUAGES))
         stemmed = " OR ".join(f'"{v}"{star}' for v in variants)
         return f"({exact} OR {self.stemmed} : " + (f"({stemmed}))" if len(variants) > 1 else f"{stemmed})")
 
@@ -817,7 +891,8 @@ def to_sqlite(node: object, *, column_exact: str = "text_exact", column_stemmed:
 
     Text becomes ``d.rowid IN (SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?)``: one MATCH for each
     text-only sub-tree (adjacent words share one), in which a word matches its normalised form in
-    ``column_exact`` or any of its stems in ``column_stemmed``. ``resolve_entity(value)`` may return the
+    ``column_exact`` or any of its stems in ``column_stemmed`` (each may name several columns separated by
+    spaces, "title_exact text_exact"). ``resolve_entity(value)`` may return the
     ids a name or alias stands for (from the gazetteer); :func:`candidate_entity_ids` are always tried.
     """
     translate = _SqliteTranslator(_Fts5(column_exact, column_stemmed), table, resolve_entity)

@@ -1,11 +1,16 @@
 """The embedded store: one SQLite file (WAL) with an FTS5 full-text index and passage vectors.
 
 Nothing to install or run; safe against a killed process because every upsert is one transaction.
+
+Queries are read by the query language (:mod:`advocacy.index.query`): its SQL selects the articles, and
+FTS5's bm25() ranks them by the words they were asked for. The full-text table holds each title and text
+twice, as :func:`~advocacy.index.query.index_text` gives them: the normalised words (case, accents and Arabic
+spelling folded) and their light stems in the article's language. An index written by an earlier version
+(Porter-stemmed title and text) is rebuilt from the stored records the first time it is opened.
 """
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from pathlib import Path
 
@@ -13,13 +18,22 @@ import numpy as np
 
 from advocacy.article import Article
 from advocacy.index.errors import StoreError
+from advocacy.index.highlight import Highlighter
+from advocacy.index.query import (INDEX_TOKENIZER, MatchAll, index_text, parse, ranking_fts, requires_text,
+                                  restrictions, to_sqlite, words)
 from advocacy.index.store import SEARCH_MODES, Hit, SearchFilters, SearchResult
 
-SCHEMA_VERSION = 1
-# Diacritics removed so "santé" finds "sante"; the Porter stemmer gives English plurals and common
-# suffixes, and leaves French words mostly intact.
-TOKENIZER = "porter unicode61 remove_diacritics 2"
+SCHEMA_VERSION = 2
 FACET_FIELDS = {"outlet": "d.outlet", "language": "d.language", "country": "d.country"}
+
+FTS_COLUMNS = ("title_exact", "title_stemmed", "text_exact", "text_stemmed")
+EXACT_COLUMNS = "title_exact text_exact"
+STEMMED_COLUMNS = "title_stemmed text_stemmed"
+# Weights in FTS_COLUMNS order: a word in the title counts four times one in the text.
+BM25 = "bm25(docs_fts, 4.0, 4.0, 1.0, 1.0)"
+
+_FTS_TABLE = (f"CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5({', '.join(FTS_COLUMNS)}, "
+              f'tokenize = "{INDEX_TOKENIZER}")')
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,63 +55,25 @@ CREATE TABLE IF NOT EXISTS doc_themes (doc INTEGER NOT NULL, theme TEXT NOT NULL
 CREATE INDEX IF NOT EXISTS doc_themes_theme ON doc_themes(theme);
 CREATE TABLE IF NOT EXISTS doc_entities (doc INTEGER NOT NULL, entity TEXT NOT NULL, type TEXT NOT NULL,
                                          count INTEGER NOT NULL, PRIMARY KEY (doc, entity));
+-- Names and written forms of the entities, normalised, so that entity:HCR finds org:unhcr.
+CREATE TABLE IF NOT EXISTS doc_entity_names (doc INTEGER NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL,
+                                             PRIMARY KEY (doc, name, entity));
+CREATE INDEX IF NOT EXISTS doc_entity_names_name ON doc_entity_names(name);
 CREATE TABLE IF NOT EXISTS passages (doc INTEGER NOT NULL, idx INTEGER NOT NULL, text TEXT NOT NULL,
                                      start INTEGER NOT NULL, end INTEGER NOT NULL, vector BLOB,
                                      PRIMARY KEY (doc, idx));
-CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, text, tokenize = "{TOKENIZER}");
+{_FTS_TABLE};
 """
 
-_OPERATORS = {"AND", "OR", "NOT"}
 # Reciprocal rank fusion: each list contributes 1 / (RRF_K + rank); RRF_DEPTH results are fused per list.
 RRF_K = 60
 RRF_DEPTH = 100
 
-
-def _highlight(text: str, words: list[str]) -> str:
-    """Mark the query's words in a passage the way FTS5 snippets do (accents and case aside)."""
-    if not words:
-        return text
-    from advocacy.text import fold
-
-    folded_words = {fold(w) for w in words}
-    return re.sub(r"\w+", lambda m: f"**{m.group(0)}**" if fold(m.group(0)) in folded_words else m.group(0), text)
-_QUERY_TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()"]+')
+Where = tuple[str, list]
 
 
-def to_fts_query(query: str) -> str:
-    """Translate a user's query into FTS5 syntax that cannot fail to parse.
-
-    Words become quoted terms (a trailing * keeps prefix search), "phrases" stay phrases, and AND / OR / NOT
-    act as operators where they can; anywhere else they are searched as words. Juxtaposed terms must all
-    occur, as in a web search engine.
-    """
-    parts: list[str] = []
-    for token in _QUERY_TOKEN.findall(query):
-        if token in ("(", ")"):
-            continue  # grouping arrives with the full query language
-        if token in _OPERATORS:
-            parts.append(token)
-            continue
-        if token.startswith('"'):
-            words = token.strip('"').replace('"', " ").split()
-            if words:
-                parts.append('"' + " ".join(words) + '"')
-            continue
-        prefix = token.endswith("*")
-        word = re.sub(r"[^\w'-]", "", token).replace("'", " ").replace("-", " ").strip()
-        if word:
-            parts.append(f'"{word}"' + ("*" if prefix else ""))
-    # An operator needs a term on both sides; NOT needs one on its left.
-    cleaned: list[str] = []
-    for index, part in enumerate(parts):
-        if part in _OPERATORS:
-            following = parts[index + 1] if index + 1 < len(parts) else None
-            if not cleaned or cleaned[-1] in _OPERATORS or following is None or following in _OPERATORS:
-                continue
-        cleaned.append(part)
-    while cleaned and cleaned[-1] in _OPERATORS:
-        cleaned.pop()
-    return " ".join(cleaned)
+def _entity_name(text: str) -> str:
+    return " ".join(words(text))
 
 
 class SqliteStore:
@@ -109,17 +85,54 @@ class SqliteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
-            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = self._schema_version()
+            if version is not None and version > SCHEMA_VERSION:
+                self._db.close()
+                raise StoreError(f"{self.path} was written by a newer Advocacy Monitor; upgrade first")
+            if self._fts_columns() != FTS_COLUMNS:
+                self._rebuild_search_tables()
+            elif version is None:
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable index ({exc}); delete it and run `advocacy index`") from None
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise StoreError(f"{self.path} was written by a newer Advocacy Monitor; upgrade first")
         self._vectors = None
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open database, for the analytics (:mod:`advocacy.index.analytics`), which read it directly."""
+        return self._db
 
     def close(self) -> None:
         self._db.close()
+
+    # -- schema ----------------------------------------------------------------------------------------
+
+    def _schema_version(self) -> int | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else None
+
+    def _fts_columns(self) -> tuple[str, ...]:
+        return tuple(row[1] for row in self._db.execute("PRAGMA table_info(docs_fts)"))
+
+    def _rebuild_search_tables(self) -> None:
+        """Re-create the full-text table and the entity names from the stored records.
+
+        An index written by version 1 held Porter stems of the title and text, which the query language
+        cannot search; everything it needs is in the records, so nothing is lost and nothing is re-fetched.
+        """
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._fts_columns() != FTS_COLUMNS:  # another process may have rebuilt it while we waited
+                self._db.execute("DROP TABLE IF EXISTS docs_fts")
+                self._db.execute(_FTS_TABLE)
+                self._db.execute("DELETE FROM doc_entity_names")
+                for doc, record in self._db.cursor().execute("SELECT rowid, record FROM docs"):
+                    self._index_words(doc, Article.from_dict(json.loads(record)))
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -140,8 +153,7 @@ class SqliteStore:
                 doc = self._db.execute("""INSERT INTO docs (outlet, outlet_name, country, language, published_at,
                                           url, title, record, id) VALUES (?,?,?,?,?,?,?,?,?)""",
                                        (*values, article.id)).lastrowid
-            self._db.execute("INSERT INTO docs_fts (rowid, title, text) VALUES (?,?,?)",
-                             (doc, article.title, article.text))
+            self._index_words(doc, article)
             self._db.executemany("INSERT INTO doc_themes VALUES (?,?,?)",
                                  [(doc, t.theme, t.score) for t in article.themes])
             self._db.executemany("INSERT INTO doc_entities VALUES (?,?,?,?)",
@@ -156,9 +168,20 @@ class SqliteStore:
             self._db.execute("ROLLBACK")
             raise
 
+    def _index_words(self, doc: int, article: Article) -> None:
+        """The article's row of the full-text table and its entity names (inside the caller's transaction)."""
+        title_exact, title_stemmed = index_text(article.title, article.language)
+        text_exact, text_stemmed = index_text(article.text, article.language)
+        self._db.execute(f"INSERT INTO docs_fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?,?,?,?,?)",
+                         (doc, title_exact, title_stemmed, text_exact, text_stemmed))
+        names = {(_entity_name(name), entity.id) for entity in article.entities
+                 for name in (entity.name, *entity.mentions)}
+        self._db.executemany("INSERT INTO doc_entity_names VALUES (?,?,?)",
+                             [(doc, name, entity) for name, entity in sorted(names) if name])
+
     def _remove_children(self, doc: int) -> None:
         self._db.execute("DELETE FROM docs_fts WHERE rowid=?", (doc,))
-        for table in ("doc_themes", "doc_entities", "passages"):
+        for table in ("doc_themes", "doc_entities", "doc_entity_names", "passages"):
             self._db.execute(f"DELETE FROM {table} WHERE doc=?", (doc,))
 
     def delete(self, id: str) -> bool:
@@ -184,56 +207,57 @@ class SqliteStore:
     def ids(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY rowid")]
 
-    def _where(self, filters: SearchFilters | None) -> tuple[list[str], list]:
-        clauses, params = [], []
-        if filters is None:
-            return clauses, params
+    def entity_ids_named(self, name: str) -> list[str]:
+        """Ids of the entities an indexed article calls ``name`` (its canonical name or a written form)."""
+        return [row[0] for row in self._db.execute(
+            "SELECT DISTINCT entity FROM doc_entity_names WHERE name=? ORDER BY entity", (_entity_name(name),))]
 
-        def any_of(column: str, values: list[str]) -> None:
-            if values:
-                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
-                params.extend(values)
+    def where(self, query: str = "", filters: SearchFilters | None = None) -> Where:
+        """``query`` and ``filters`` as one SQL condition on ``docs AS d``, with its parameters: the articles a
+        search lists, in the form the analytics take. Raises QuerySyntaxError for a malformed query."""
+        return self._condition(parse(query), filters)
 
-        if filters.themes:
-            clauses.append(f"d.rowid IN (SELECT doc FROM doc_themes WHERE theme IN ({','.join('?' * len(filters.themes))}))")
-            params.extend(filters.themes)
-        any_of("d.language", filters.languages)
-        any_of("d.outlet", filters.outlets)
-        any_of("d.country", [c.upper() for c in filters.countries])
-        if filters.since:
-            clauses.append("d.published_at >= ?")
-            params.append(filters.since)
-        if filters.until:
-            # An inclusive day: everything before the next day's start. "~" sorts after any time suffix.
-            clauses.append("d.published_at <= ?")
-            params.append(filters.until + "~")
-        return clauses, params
+    def _condition(self, node: object, filters: SearchFilters | None) -> Where:
+        sql, params = to_sqlite(node, column_exact=EXACT_COLUMNS, column_stemmed=STEMMED_COLUMNS,
+                                resolve_entity=self.entity_ids_named)
+        clauses, extra = _filter_clauses(filters)
+        if sql != "1":
+            clauses.insert(0, f"({sql})")
+            extra = [*params, *extra]
+        return " AND ".join(clauses) or "1", extra
 
     def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10, offset: int = 0,
                vector: np.ndarray | None = None, mode: str = "keyword") -> SearchResult:
         if mode not in SEARCH_MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
+        node = parse(query)
+        highlighter = Highlighter(node)
         if mode != "keyword" and vector is None:
             mode = "keyword"  # no query embedding (no model, or an empty query): words only
-        fts = to_fts_query(query)
-        if mode == "keyword" or not fts and mode == "hybrid":
-            return self._keyword_search(fts, filters=filters, limit=limit, offset=offset)
+        if mode == "hybrid" and not highlighter:
+            mode = "keyword"  # only fields: nothing to fuse, the matches are listed newest first
+        if mode == "keyword":
+            where = self._condition(node, filters)
+            total = self._db.execute(f"SELECT COUNT(*) FROM docs d WHERE {where[0]}", where[1]).fetchone()[0]
+            ranked = self._keyword_ranked(node, where, k=limit, offset=offset)
+            return self._hits([(doc, score, None) for doc, score in ranked], total=total, highlighter=highlighter)
         wanted = offset + limit
-        semantic = self._vector_ranked(vector, filters=filters, k=max(wanted, RRF_DEPTH))
+        # By meaning, the query's words are the embedding's business; its fields and exclusions still apply.
+        semantic = self._vector_ranked(vector, where=self._condition(restrictions(node), filters),
+                                       k=max(wanted, RRF_DEPTH))
         if mode == "semantic":
-            ranked = [(doc, similarity, passage) for doc, similarity, passage in semantic]
-            return self._hits(ranked[offset:wanted], total=len(semantic), query=query)
-        keyword = self._keyword_ranked(fts, filters=filters, k=max(wanted, RRF_DEPTH))
+            return self._hits(semantic[offset:wanted], total=len(semantic), highlighter=highlighter,
+                              passage_snippets=True)
+        keyword = self._keyword_ranked(node, self._condition(node, filters), k=max(wanted, RRF_DEPTH))
         # Reciprocal rank fusion: robust to the two scores living on different scales.
         fused: dict[int, float] = {}
         best_passage = {doc: passage for doc, _, passage in semantic}
-        for ranking in ([doc for doc, _, _ in keyword], [doc for doc, _, _ in semantic]):
+        for ranking in ([doc for doc, _ in keyword], [doc for doc, _, _ in semantic]):
             for rank, doc in enumerate(ranking):
                 fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
-        snippets = {doc: snippet for doc, _, snippet in keyword}
         ordered = sorted(fused, key=lambda doc: -fused[doc])
         ranked = [(doc, fused[doc], best_passage.get(doc)) for doc in ordered[offset:wanted]]
-        return self._hits(ranked, total=len(fused), query=query, snippets=snippets)
+        return self._hits(ranked, total=len(fused), highlighter=highlighter)
 
     def more_like_this(self, article_id: str, *, limit: int = 10, filters: SearchFilters | None = None) -> SearchResult:
         """Articles whose passages are closest to this article's, itself and its copies excluded."""
@@ -246,39 +270,57 @@ class SqliteStore:
             return SearchResult(total=0, hits=[])
         centre = np.mean(vectors, axis=0)
         centre /= np.linalg.norm(centre) or 1.0
-        ranked = [r for r in self._vector_ranked(centre, filters=filters, k=limit + 1) if r[0] != row[0]][:limit]
-        return self._hits(ranked, total=len(ranked), query="")
+        ranked = [r for r in self._vector_ranked(centre, where=self._condition(MatchAll, filters), k=limit + 1)
+                  if r[0] != row[0]][:limit]
+        return self._hits(ranked, total=len(ranked), highlighter=Highlighter(MatchAll), passage_snippets=True)
+
+    def facets(self, field: str, *, query: str = "", filters: SearchFilters | None = None) -> dict[str, int]:
+        """Article counts per value of ``field`` (outlet, language, country, theme) among matching articles."""
+        if field != "theme" and field not in FACET_FIELDS:
+            raise ValueError(f"cannot facet on {field!r}; choose one of theme, {', '.join(FACET_FIELDS)}")
+        where, params = self.where(query, filters)
+        if field == "theme":
+            sql = (f"SELECT t.theme, COUNT(*) FROM doc_themes t JOIN docs d ON d.rowid = t.doc WHERE {where} "
+                   f"GROUP BY t.theme ORDER BY COUNT(*) DESC, t.theme")
+        else:
+            column = FACET_FIELDS[field]
+            sql = (f"SELECT {column}, COUNT(*) FROM docs d WHERE {where} GROUP BY {column} "
+                   f"ORDER BY COUNT(*) DESC, {column}")
+        return dict(self._db.execute(sql, params).fetchall())
+
+    def passages_with_vectors(self, ids: list[str] | None = None):
+        """(article id, passage index, text, vector) for the given articles (all when None)."""
+        sql = ("SELECT d.id, p.idx, p.text, p.vector FROM passages p JOIN docs d ON d.rowid = p.doc "
+               "WHERE p.vector IS NOT NULL")
+        params: list = []
+        if ids is not None:
+            sql += f" AND d.id IN ({','.join('?' * len(ids))})"
+            params = ids
+        for id, idx, text, blob in self._db.execute(sql, params):
+            yield id, idx, text, np.frombuffer(blob, dtype=np.float32)
 
     # -- search internals ------------------------------------------------------------------------------
 
-    def _keyword_search(self, fts: str, *, filters, limit: int, offset: int) -> SearchResult:
-        clauses, params = self._where(filters)
-        if fts:
-            where = " AND ".join(["docs_fts MATCH ?", *clauses])
-            base = f"FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where}"
-            args = [fts, *params]
-        else:
-            base = f"FROM docs d WHERE {' AND '.join(clauses) or '1'}"
-            args = list(params)
-        total = self._db.execute(f"SELECT COUNT(*) {base}", args).fetchone()[0]
-        if fts:
-            ranked = self._keyword_ranked(fts, filters=filters, k=limit, offset=offset)
-            return self._hits([(doc, -rank, None) for doc, rank, _ in ranked], total=total, query="",
-                              snippets={doc: snippet for doc, _, snippet in ranked})
-        rows = self._db.execute(f"SELECT d.rowid {base} ORDER BY d.published_at DESC LIMIT ? OFFSET ?",
-                                [*args, limit, offset]).fetchall()
-        return self._hits([(doc, 0.0, None) for (doc,) in rows], total=total, query="")
-
-    def _keyword_ranked(self, fts: str, *, filters, k: int, offset: int = 0) -> list[tuple[int, float, str]]:
-        """(doc, bm25 rank, snippet) best first; FTS5's bm25 is lower-is-better."""
-        if not fts:
-            return []
-        clauses, params = self._where(filters)
-        where = " AND ".join(["docs_fts MATCH ?", *clauses])
+    def _keyword_ranked(self, node: object, where: Where, *, k: int, offset: int = 0) -> list[tuple[int, float]]:
+        """(doc, score) of the articles matching ``where``, best first: by bm25 of the words the query asks
+        for (the score is -bm25, so higher is better), or newest first when it asks for none."""
+        sql, params = where
+        ranking = ranking_fts(node, column_exact=EXACT_COLUMNS, column_stemmed=STEMMED_COLUMNS)
+        if ranking is None:
+            return self._db.execute(f"SELECT d.rowid, 0.0 FROM docs d WHERE {sql} "
+                                    f"ORDER BY d.published_at DESC, d.rowid LIMIT ? OFFSET ?",
+                                    [*params, k, offset]).fetchall()
+        if requires_text(node):
+            return self._db.execute(
+                f"SELECT d.rowid, -{BM25} FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid "
+                f"WHERE docs_fts MATCH ? AND ({sql}) ORDER BY {BM25} LIMIT ? OFFSET ?",
+                [ranking, *params, k, offset]).fetchall()
+        # "refugees OR theme:education": some matches hold none of the words; they come after those that do.
         return self._db.execute(
-            f"SELECT d.rowid, bm25(docs_fts, 4.0, 1.0), snippet(docs_fts, 1, '**', '**', '…', 20) "
-            f"FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where} "
-            f"ORDER BY bm25(docs_fts, 4.0, 1.0) LIMIT ? OFFSET ?", [fts, *params, k, offset]).fetchall()
+            f"SELECT d.rowid, COALESCE(-r.score, 0.0) FROM docs d LEFT JOIN "
+            f"(SELECT rowid, {BM25} AS score FROM docs_fts WHERE docs_fts MATCH ?) r ON r.rowid = d.rowid "
+            f"WHERE {sql} ORDER BY r.score IS NULL, r.score, d.published_at DESC, d.rowid LIMIT ? OFFSET ?",
+            [ranking, *params, k, offset]).fetchall()
 
     def _vector_matrix(self):
         """All passage vectors as one float16 matrix, cached until the next write."""
@@ -293,16 +335,20 @@ class SqliteStore:
             self._vectors = (matrix, docs, passages)
         return self._vectors
 
-    def _vector_ranked(self, vector: np.ndarray, *, filters, k: int) -> list[tuple[int, float, int]]:
-        """(doc, best passage similarity, that passage's index) for the k closest articles."""
+    def _vector_ranked(self, vector: np.ndarray, *, where: Where, k: int) -> list[tuple[int, float, int]]:
+        """(doc, best passage similarity, that passage's index) for the k closest articles matching ``where``."""
         matrix, docs, passages = self._vector_matrix()
         if not len(docs):
             return []
-        similarities = matrix @ np.asarray(vector, dtype=np.float16)
-        clauses, params = self._where(filters)
-        if clauses:
-            allowed = np.array([r[0] for r in self._db.execute(
-                f"SELECT d.rowid FROM docs d WHERE {' AND '.join(clauses)}", params)], dtype=np.int64)
+        vector = np.asarray(vector, dtype=np.float16).ravel()
+        if vector.shape[0] != matrix.shape[1]:
+            raise StoreError(f"the query vector has {vector.shape[0]} dimensions but the indexed passages have "
+                             f"{matrix.shape[1]}: search with the embedding model the articles were indexed with")
+        similarities = matrix @ vector
+        sql, params = where
+        if sql != "1":
+            allowed = np.array([r[0] for r in self._db.execute(f"SELECT d.rowid FROM docs d WHERE {sql}", params)],
+                               dtype=np.int64)
             similarities = np.where(np.isin(docs, allowed), similarities, np.float16(-2))
         # Best passage per article: sort passages by similarity, keep each article's first.
         order = np.argsort(-similarities.astype(np.float32), kind="stable")
@@ -320,56 +366,60 @@ class SqliteStore:
                 break
         return ranked
 
-    def _hits(self, ranked: list[tuple[int, float, int | None]], *, total: int, query: str,
-              snippets: dict[int, str] | None = None) -> SearchResult:
-        snippets = snippets or {}
-        words = [w for w in re.findall(r"\w+", query) if len(w) > 3 and w.upper() not in _OPERATORS]
+    def _hits(self, ranked: list[tuple[int, float, int | None]], *, total: int, highlighter: Highlighter,
+              passage_snippets: bool = False) -> SearchResult:
+        """Hits for ranked docs. The snippet is the stretch of text around the query's words, or, for an
+        article found by meaning (``passage_snippets``, or no word in its text), the start of its best
+        passage; the best passage is the one chosen by meaning, else the one holding most of the words."""
         hits = []
         for doc, score, passage_index in ranked:
-            row = self._db.execute("SELECT id, title, url, outlet, outlet_name, language, published_at FROM docs "
-                                   "WHERE rowid=?", (doc,)).fetchone()
+            row = self._db.execute("SELECT id, title, url, outlet, outlet_name, language, published_at, "
+                                   "json_extract(record, '$.text') FROM docs WHERE rowid=?", (doc,)).fetchone()
             if row is None:
                 continue
-            id, title, url, outlet, outlet_name, language, published = row
+            id, title, url, outlet, outlet_name, language, published, text = row
             themes = [r[0] for r in self._db.execute("SELECT theme FROM doc_themes WHERE doc=? ORDER BY score DESC",
                                                      (doc,))]
+            passages = self._db.execute("SELECT idx, text FROM passages WHERE doc=? ORDER BY idx", (doc,)).fetchall()
             if passage_index is None:
-                best = self._db.execute("SELECT idx, text FROM passages WHERE doc=? ORDER BY idx LIMIT 1", (doc,)).fetchone()
-            else:
-                best = self._db.execute("SELECT idx, text FROM passages WHERE doc=? AND idx=?", (doc, passage_index)).fetchone()
-            passage_index, passage = best if best else (None, "")
-            snippet = snippets.get(doc) or _highlight(passage[:300] + ("…" if len(passage) > 300 else ""), words)
+                passage_index = highlighter.best_passage(passages, language)
+            passage = next((p_text for idx, p_text in passages if idx == passage_index), "")
+            if passage_index is not None and not passage:
+                passage_index = None
+            snippet = None if passage_snippets else highlighter.snippet(text or "", language)
+            if snippet is None:
+                snippet = highlighter.passage_snippet(passage, language)
             hits.append(Hit(id=id, score=round(float(score), 4), title=title, url=url, outlet=outlet,
                             outlet_name=outlet_name, language=language, published_at=published,
                             snippet=" ".join(snippet.split()), themes=themes, passage=passage,
                             passage_index=passage_index))
         return SearchResult(total=total, hits=hits)
 
-    def facets(self, field: str, *, query: str = "", filters: SearchFilters | None = None) -> dict[str, int]:
-        """Article counts per value of ``field`` (outlet, language, country, theme) among matching articles."""
-        clauses, params = self._where(filters)
-        fts = to_fts_query(query)
-        if fts:
-            clauses.insert(0, "d.rowid IN (SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?)")
-            params.insert(0, fts)
-        where = " AND ".join(clauses) or "1"
-        if field == "theme":
-            sql = (f"SELECT t.theme, COUNT(*) FROM doc_themes t JOIN docs d ON d.rowid = t.doc WHERE {where} "
-                   f"GROUP BY t.theme ORDER BY COUNT(*) DESC, t.theme")
-        elif field in FACET_FIELDS:
-            column = FACET_FIELDS[field]
-            sql = f"SELECT {column}, COUNT(*) FROM docs d WHERE {where} GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
-        else:
-            raise ValueError(f"cannot facet on {field!r}; choose one of theme, {', '.join(FACET_FIELDS)}")
-        return dict(self._db.execute(sql, params).fetchall())
 
-    def passages_with_vectors(self, ids: list[str] | None = None):
-        """(article id, passage index, text, vector) for the given articles (all when None)."""
-        sql = ("SELECT d.id, p.idx, p.text, p.vector FROM passages p JOIN docs d ON d.rowid = p.doc "
-               "WHERE p.vector IS NOT NULL")
-        params: list = []
-        if ids is not None:
-            sql += f" AND d.id IN ({','.join('?' * len(ids))})"
-            params = ids
-        for id, idx, text, blob in self._db.execute(sql, params):
-            yield id, idx, text, np.frombuffer(blob, dtype=np.float32)
+def _filter_clauses(filters: SearchFilters | None) -> tuple[list[str], list]:
+    """SearchFilters as SQL conditions on ``docs AS d``; every list means "any of these"."""
+    clauses: list[str] = []
+    params: list = []
+    if filters is None:
+        return clauses, params
+
+    def any_of(column: str, values: list[str]) -> None:
+        if values:
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+
+    if filters.themes:
+        marks = ",".join("?" * len(filters.themes))
+        clauses.append(f"d.rowid IN (SELECT doc FROM doc_themes WHERE theme IN ({marks}))")
+        params.extend(filters.themes)
+    any_of("d.language", filters.languages)
+    any_of("d.outlet", filters.outlets)
+    any_of("d.country", [c.upper() for c in filters.countries])
+    if filters.since:
+        clauses.append("d.published_at >= ?")
+        params.append(filters.since)
+    if filters.until:
+        # An inclusive day: everything before the next day's start. "~" sorts after any time suffix.
+        clauses.append("d.published_at <= ?")
+        params.append(filters.until + "~")
+    return clauses, params

@@ -54,8 +54,10 @@ class Store(Protocol):
     def delete(self, id: str) -> bool: ...
     def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10, offset: int = 0,
                vector: np.ndarray | None = None, mode: str = "keyword") -> SearchResult:
-        """Ranked articles. ``mode``: keyword (BM25), semantic (passage vectors; needs ``vector``, the
-        query's embedding) or hybrid (both, fused by reciprocal rank)."""
+        """Ranked articles. ``query`` is in the query language (:mod:`advocacy.index.query`); a malformed
+        one raises :class:`~advocacy.index.errors.QueryError` saying where and why. ``mode``: keyword
+        (BM25), semantic (passage vectors; needs ``vector``, the query's embedding) or hybrid (both, fused
+        by reciprocal rank). The query's fields and exclusions, and ``filters``, apply in every mode."""
     def more_like_this(self, article_id: str, *, limit: int = 10,
                        filters: SearchFilters | None = None) -> SearchResult: ...
     def facets(self, field: str, *, query: str = "", filters: SearchFilters | None = None) -> dict[str, int]: ...

@@ -108,6 +108,54 @@ def test_a_seed_story_is_found_in_english_and_in_french(demo_dir, expected, outl
     assert seed_urls & {hit["url"] for hit in hits}
 
 
+def test_the_query_language_in_every_search_mode(demo_dir):
+    query = "theme:health AND (réfugiés OR refugees)"
+    keyword = json.loads(advocacy(demo_dir, "search", query, "--mode", "keyword", "--limit", "50", "--json").stdout)
+    assert keyword["total"] >= 4 and {hit["language"] for hit in keyword["hits"]} == {"en", "fr"}
+    for hit in keyword["hits"]:
+        assert "health" in hit["themes"] and hit["passage"]
+        assert re.search(r"\*\*(?i:r[ée]fug)\w*\*\*", hit["snippet"]), hit["snippet"]
+    hybrid = json.loads(advocacy(demo_dir, "search", query, "--json").stdout)
+    assert hybrid["mode"] == "hybrid" and hybrid["hits"]
+    assert all("health" in hit["themes"] for hit in hybrid["hits"])        # the filter holds in every mode
+    assert [hit["score"] for hit in hybrid["hits"]] == sorted((hit["score"] for hit in hybrid["hits"]), reverse=True)
+    assert sum("**" in hit["snippet"] for hit in hybrid["hits"]) >= 3
+    semantic = json.loads(advocacy(demo_dir, "search", "hospital care for migrants lang:ar", "--mode", "semantic",
+                                   "--json").stdout)
+    assert semantic["hits"] and {hit["language"] for hit in semantic["hits"]} == {"ar"}
+    assert all(hit["passage"] for hit in semantic["hits"])
+
+
+def test_a_malformed_query_exits_with_one_line_before_any_model_loads(demo_dir):
+    result = advocacy(demo_dir, "search", "(refugees AND", check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "Error: cannot read the query “(refugees AND” at position 10 (“AND”): AND needs something on both sides, "
+        "e.g. refugees AND health"]
+
+
+def test_stats_reports_on_the_demo(demo_dir):
+    def figures(*args):
+        return json.loads(advocacy(demo_dir, "stats", *args, "--json").stdout)
+
+    attention = figures("attention", "theme:health", "--by", "month")
+    assert sum(row["count"] for row in attention["rows"]) + attention["undated"] == attention["matching"] > 5
+    assert all(0 <= row["share"] <= 1 for row in attention["rows"])
+    voices = figures("share-of-voice")["rows"]
+    assert voices and {row["type"] for row in voices} == {"organisation"}
+    assert "org:unhcr" in {row["entity"] for row in voices}
+    outlets = figures("outlets", "--sources", str(demo_dir / "demo-sources.toml"))
+    assert outlets["unknown_reach"] == [] and outlets["audience"] > 0
+    assert {row["outlet"] for row in outlets["rows"]} == {"atlas-tribune", "echo-du-detroit", "bamako-matin",
+                                                           "al-jisr"}
+    assert figures("entities", "lang:fr", "--type", "place")["rows"]
+    assert figures("terms", "theme:education")["rows"]
+    table = advocacy(demo_dir, "stats", "share-of-voice", "theme:health").stdout
+    assert "share of voice" in table.splitlines()[0]
+    csv_text = advocacy(demo_dir, "stats", "attention", "--by", "month", "--csv").stdout
+    assert csv_text.splitlines()[0] == "period,count,total,share,spike,z"
+
+
 def test_the_policy_paper_cites_a_source_in_every_theme_section(demo_dir):
     paper = (demo_dir / "briefs" / "demo-policy-paper.md").read_text()
     for theme in ("Health", "Education", "Housing", "Justice"):

@@ -10,9 +10,9 @@ import pytest
 from advocacy.index import BACKENDS, SearchFilters, StoreError, StoreUrlError, open_store
 from advocacy.index.elastic import (
     FACET_FIELDS, SEARCH_FIELDS, CompiledQuery, ElasticsearchStore, _best_fragment, articles_index_body, build_query,
-    compile_query, filter_clauses, lenient_query, parse_url, passages_index_body, reciprocal_rank_fusion, redact,
-    vector_mapping,
+    compile_query, filter_clauses, parse_url, passages_index_body, reciprocal_rank_fusion, redact, vector_mapping,
 )
+from advocacy.index.query import QuerySyntaxError
 
 FIELDS = list(SEARCH_FIELDS)
 
@@ -152,8 +152,14 @@ def test_query_language_fields_become_filters_and_knn_constraints():
     assert compiled.has_text
     assert compiled.clause["bool"]["filter"] == [{"term": {"theme": "health"}}]
     assert compiled.clause["bool"]["must_not"] == [{"term": {"language": "fr"}}]
-    assert compiled.constraints == ({"bool": {"must": [{"term": {"theme": "health"}}]}},
-                                    {"bool": {"must_not": [{"term": {"language": "fr"}}]}})
+    # By meaning, the words are the embedding's business; the fields still apply.
+    assert compiled.constraints == ({"bool": {"filter": [{"term": {"theme": "health"}}],
+                                              "must_not": [{"term": {"language": "fr"}}]}},)
+    assert compile_query("(theme:health OR theme:housing) refugees").constraints == ({"bool": {
+        "should": [{"term": {"theme": "health"}}, {"term": {"theme": "housing"}}], "minimum_should_match": 1}},)
+    assert compile_query("refugees OR theme:health").constraints == ()
+    # The passages index holds no text to leave words out by: the top-level fields are kept.
+    assert compile_query("refugees -Nador lang:fr").constraints == ({"bool": {"must": [{"term": {"language": "fr"}}]}},)
     only_fields = compile_query("country:MA")
     assert not only_fields.has_text and only_fields.clause is not None
 
@@ -163,29 +169,18 @@ def test_or_is_a_should_with_one_required():
         "should": [words("nador"), words("oujda")], "minimum_should_match": 1}}
 
 
-@pytest.mark.parametrize("query", ['"unclosed', "NOT", "AND OR", "((", "*", "-", 'a"b', "؟", "", "colour:red x",
-                                   ")(", '"a" OR', "OR NOT AND"])
-def test_any_string_compiles(query):
+@pytest.mark.parametrize("query", ["", "   ", "*", "-", "؟", "Rabat: migrants", "http://x.test/a"])
+def test_odd_but_valid_queries_compile(query):
     compiled = compile_query(query)
     assert isinstance(compiled, CompiledQuery)
     build_query(compiled, SearchFilters(themes=["x"]))
 
 
-def test_rejected_queries_fall_back_to_the_sqlite_reading():
-    assert compile_query('"unclosed').clause == words("unclosed")
-    assert compile_query("NOT").clause is None
-    # FTS5 precedence: juxtaposition, then NOT, then AND, then OR.
-    assert lenient_query("a OR b c NOT d AND e") == {"bool": {"should": [
-        words("a"),
-        {"bool": {"must": [
-            {"bool": {"must": [{"bool": {"must": [words("b"), words("c")]}}], "must_not": [words("d")]}},
-            words("e"),
-        ]}},
-    ], "minimum_should_match": 1}}
-    # A hyphenated word is a phrase, as FTS5 sees it; with a * its last word is a prefix.
-    assert lenient_query("sub-sahar* (") == {"bool": {"should": [
-        {"match_phrase_prefix": {"title": {"query": "sub sahar", "boost": 4}}},
-        {"match_phrase_prefix": {"text": {"query": "sub sahar"}}}], "minimum_should_match": 1}}
+@pytest.mark.parametrize("query", ['"unclosed', "NOT", "AND OR", "((", 'a"b', ")(", '"a" OR', "OR NOT AND",
+                                   "theme:", "(refugees AND", "colour:red x"])
+def test_malformed_queries_are_refused_as_by_every_store(query):
+    with pytest.raises(QuerySyntaxError):
+        compile_query(query)
 
 
 # -- fusion -------------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ import pytest
 from advocacy.index.errors import QueryError
 from advocacy.index.query import (
     FIELDS, MAX_ITEMS, MAX_NESTING, INDEX_TOKENIZER, And, Field, MatchAll, Not, Or, Phrase, QuerySyntaxError,
-    Term, candidate_entity_ids, index_text, normalise_text, parse, ranking_fts, stem, text_terms,
-    to_elasticsearch, to_sqlite, words,
+    Term, candidate_entity_ids, index_text, normalise_text, parse, ranking_fts, requires_text, restrictions, stem,
+    text_terms, to_elasticsearch, to_sqlite, words,
 )
 
 
@@ -104,6 +104,31 @@ def test_text_terms_are_the_positive_words():
 
 
 # -- normalisation and stemming -----------------------------------------------------------------------------
+
+def test_words_as_written_for_embedding_the_query():
+    node = parse('theme:health (réfugiés OR "Free Consultations") -Nador migr*')
+    assert text_terms(node, wildcards=False, as_written=True) == ["réfugiés", "Free Consultations", "migr"]
+    assert text_terms(node, wildcards=False) == ["refugies", "free consultations", "migr"]
+    assert parse("Réfugiés") == T("refugies")      # what was written does not change what the query means
+
+
+def test_which_queries_require_their_words():
+    assert requires_text(parse("refugees theme:health"))
+    assert requires_text(parse("(refugees OR migrants) -Nador"))
+    assert not requires_text(parse("refugees OR theme:health"))
+    assert not requires_text(parse("theme:health -Nador"))
+    assert not requires_text(MatchAll)
+
+
+def test_restrictions_keep_fields_and_exclusions_but_not_wanted_words():
+    assert restrictions(parse("theme:health AND (réfugiés OR refugees)")) == Field("theme", "health")
+    assert restrictions(parse("refugees -Nador lang:fr")) == And((Not(T("nador")), Field("lang", "fr")))
+    assert restrictions(parse("refugees OR theme:health")) is MatchAll
+    assert restrictions(parse("(refugees theme:health) OR theme:housing")) == Or(
+        (Field("theme", "health"), Field("theme", "housing")))
+    assert restrictions(parse("refugees")) is MatchAll
+    assert restrictions(MatchAll) is MatchAll
+
 
 def test_normalisation_of_latin_text():
     assert normalise_text("Santé") == normalise_text("sante") == "sante"
@@ -213,6 +238,24 @@ def test_errors_say_what_and_where(query, position, words_in_message):
     for expected in words_in_message:
         assert expected in str(error)
     assert isinstance(error, ValueError) and isinstance(error, QueryError)
+
+
+def test_explain_shows_the_query_and_where_on_one_line():
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse("(refugees AND\thealth) OR")
+    # The tab is shown as a space, so the position still points at the same character.
+    assert caught.value.explain() == ("cannot read the query “(refugees AND health) OR” at position 22 (“OR”): "
+                                      "OR needs something on both sides, e.g. refugees OR migrants")
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse("theme:")
+    assert caught.value.explain() == ("cannot read the query “theme:” at the end: theme: needs a value right "
+                                      "after the colon, e.g. theme:health")
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse('refugees lang:french1 and a long tail of words after it')
+    assert caught.value.explain().startswith(
+        "cannot read the query “refugees lang:french1 and a long tail of words after it” at position 14 "
+        "(“french1 and a long t…”): lang: expects a language code")
+    assert "\n" not in caught.value.explain()
 
 
 def test_positions_count_characters_from_zero():
@@ -380,6 +423,15 @@ def test_adjacent_text_shares_one_match(db):
     assert sql.count("MATCH ?") == 1
     assert params[-1] == "health"
     assert "NOT" in params[0]
+
+
+def test_several_columns_are_searched_together(db):
+    sql, params = to_sqlite(parse("refugees"), column_exact="title_exact text_exact",
+                            column_stemmed="title_stemmed text_stemmed")
+    assert params[0].startswith('({title_exact text_exact} : "refugees" OR {title_stemmed text_stemmed} : ')
+    assert ranking_fts(parse("migr*"), column_exact="a b", column_stemmed="c d") == '{a b c d} : "migr"*'
+    with pytest.raises(ValueError):
+        to_sqlite(parse("refugees"), column_exact="a b;")
 
 
 def test_columns_and_table_can_be_renamed(db):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from advocacy.article import Article, Entity, Passage, ThemeScore, article_id
-from advocacy.index import SearchFilters, StoreUrlError, open_store
+from advocacy.index import QueryError, SearchFilters, StoreUrlError, open_store
 
 
 def article(slug, *, title, text, outlet="atlas", language="en", country="MA", published="2024-05-02T08:00:00+00:00",
@@ -99,9 +99,33 @@ def test_filters_combine(store, corpus):
     assert store.search("", filters=SearchFilters(since="2024-05-03", until="2025-12-31")).total == 1
 
 
-def test_queries_that_are_not_valid_syntax_never_fail(store, corpus):
-    for query in ['"unclosed', "NOT", "AND OR", "((", "*", "-", 'a"b', "؟"]:
-        store.search(query)
+def test_query_language_fields_groups_and_exclusions(store, corpus):
+    def ids(query):
+        return {hit.id for hit in store.search(query, limit=10).hits}
+
+    doctors, ecole, eviction = (doc.id for doc in corpus)
+    assert ids("theme:health AND (réfugiés OR refugees)") == {doctors}
+    assert ids("lang:fr migrant*") == {ecole}
+    assert ids("outlet:echo") == {ecole}
+    assert ids("country:ML") == {eviction}
+    assert ids("after:2025-01-01") == {ecole}
+    assert ids("before:2024-05-02 theme:health") == {doctors}     # the whole last day counts
+    assert ids("entity:org:unhcr") == {doctors, ecole, eviction}
+    assert ids("(Nador OR Oujda) -lang:fr") == {eviction}
+    assert ids("theme:housing OR theme:education") == {ecole, eviction}
+    assert store.facets("language", query="theme:health OR lang:fr") == {"en": 1, "fr": 1}
+
+
+def test_malformed_queries_are_refused_with_where_and_why(store, corpus):
+    for query, position in [('"unclosed', 9), ("NOT", 0), ("AND OR", 0), ("((", 2), ('a"b', 3), ("theme:", 6),
+                            ("(refugees AND", 10)]:
+        with pytest.raises(QueryError) as caught:
+            store.search(query)
+        assert caught.value.position == position, query
+        with pytest.raises(QueryError):
+            store.facets("theme", query=query)
+    for query in ["*", "-", "؟"]:  # nothing to look for: every article
+        assert store.search(query).total == 3
 
 
 def test_facets(store, corpus):
@@ -155,6 +179,14 @@ def test_semantic_search_ranks_by_passage_similarity_and_returns_the_passage(sto
 def test_semantic_search_respects_filters(store, vector_corpus):
     result = store.search("x", vector=unit(1.0, 0.0), mode="semantic", filters=SearchFilters(languages=["fr"]))
     assert [hit.id for hit in result.hits] == [vector_corpus[1].id]
+
+
+def test_semantic_search_respects_the_query_fields(store, vector_corpus):
+    # By meaning, the words need not appear ("pupils" is nowhere); the fields still apply.
+    result = store.search("pupils lang:fr", vector=unit(1.0, 0.0), mode="semantic")
+    assert [hit.id for hit in result.hits] == [vector_corpus[1].id]
+    result = store.search("theme:housing OR theme:education", vector=unit(1.0, 0.0), mode="semantic")
+    assert [hit.id for hit in result.hits] == [vector_corpus[2].id, vector_corpus[1].id]
 
 
 def test_hybrid_fuses_keyword_and_semantic_ranks(store, vector_corpus):
