@@ -111,7 +111,7 @@ def run_import(settings: Settings, paths: list[Path], *, outlet_key: str | None 
     return outcomes
 
 
-def run_enrich(settings: Settings, *, batch_size: int = 16, enricher=None,
+def run_enrich(settings: Settings, *, batch_size: int = 32, enricher=None,
                on_batch: Callable[[int, int], None] | None = None) -> int:
     """Enrich every collected article; returns how many were enriched. ``on_batch(done, total)`` reports."""
     workspace = Workspace(settings.data_dir)
@@ -119,21 +119,30 @@ def run_enrich(settings: Settings, *, batch_size: int = 16, enricher=None,
         total = ledger.counts()["by_stage"]["collected"]
         if total == 0:
             return 0
+        owned = enricher is None
         enricher = enricher or _enricher(settings)
-        done = 0
-        while batch := ledger.behind("collected", limit=batch_size):
-            results = enricher.enrich([article for article, _ in batch])
-            with ledger.transaction():
-                for article, vectors in results:
-                    # Analysts' verdicts outlive every re-enrichment.
-                    corrections = ledger.corrections_for(article.id)
-                    if corrections:
-                        enricher.correct(article, vectors, corrections)
-                    ledger.save(article, vectors=vectors)
-            done += len(results)
-            if on_batch:
-                on_batch(done, total)
-        return done
+        try:
+            return _enrich_batches(ledger, enricher, batch_size=batch_size, total=total, on_batch=on_batch)
+        finally:
+            if owned:
+                enricher.close()
+
+
+def _enrich_batches(ledger, enricher, *, batch_size: int, total: int, on_batch) -> int:
+    done = 0
+    while batch := ledger.behind("collected", limit=batch_size):
+        results = enricher.enrich([article for article, _ in batch])
+        with ledger.transaction():
+            for article, vectors in results:
+                # Analysts' verdicts outlive every re-enrichment.
+                corrections = ledger.corrections_for(article.id)
+                if corrections:
+                    enricher.correct(article, vectors, corrections)
+                ledger.save(article, vectors=vectors)
+        done += len(results)
+        if on_batch:
+            on_batch(done, total)
+    return done
 
 
 def run_index(settings: Settings, *, batch_size: int = 64, on_batch: Callable[[int, int], None] | None = None) -> int:

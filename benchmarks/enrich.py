@@ -1,8 +1,8 @@
 """Enrichment throughput on ~800-word articles in English, French and Arabic.
 
-    .venv/bin/python benchmarks/enrich.py [--articles 200] [--batch 16] [--repeat 1] [--seed 7]
-                                          [--quantize/--no-quantize] [--threads N] [--no-people]
-                                          [--people-workers N] [--max-seq-length N]
+    .venv/bin/python benchmarks/enrich.py [--articles 200] [--batch 32] [--repeat 1] [--seed 7]
+                                          [--precision auto|float32|bfloat16] [--max-tokens N]
+                                          [--workers N] [--threads N] [--no-people]
 
 The articles are assembled at run time from the demo site's texts (advocacy/demo/site/*/*.md): each one
 takes the title of a demo article and about 800 words of sentences drawn from the demo articles of the same
@@ -10,14 +10,14 @@ language, regrouped into paragraphs of three to five sentences, with every numbe
 are drawn, not whole paragraphs, so that no two passages are alike and a cache keyed on passage text
 cannot make the figures look better than a real crawl would.
 
-The enricher runs as ``advocacy enrich`` runs it (advocacy/pipeline.py run_enrich): 16 articles per call.
+The enricher runs as ``advocacy enrich`` runs it (advocacy/pipeline.py run_enrich): 32 articles per call.
 Models load and one warm-up batch runs before the clock starts; the load time is printed apart. The step
-breakdown wraps the enricher's parts, so it shows the time the calling thread spent in each of them
-(with people found in worker processes, "people" is the wait for their answer). Peak RSS is this
-process's high-water mark, plus that of worker processes when there are any.
+breakdown wraps the enricher's parts, so it shows the time the calling thread spent in each of them; with
+the analysis (entities, people, figures, quotes) in a worker process, its line is the wait for the worker's
+answer. Peak RSS is this process's high-water mark, and that of its worker processes when there are any.
 
-Options that change the enricher's settings (``--quantize``, ``--threads``, ``--max-seq-length``,
-``--people-workers``) pass straight to it, so the same script measures before and after each lever.
+Options that change the enricher's settings (``--precision``, ``--max-tokens``, ``--workers``, ``--threads``,
+``--no-people``) pass straight to it, so the same script measures before and after each lever.
 """
 from __future__ import annotations
 
@@ -93,21 +93,31 @@ def peak_rss_mb() -> tuple[float, float]:
 
 
 def live_children_rss_mb() -> float:
-    """Current peak (VmHWM) of the live child processes, summed; workers are still alive while measured."""
-    total = 0.0
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+    """Peak (VmHWM) of the live descendant processes, summed: an analysis worker started by forkserver is a
+    grandchild of this process."""
+    total, pending, seen = 0.0, [os.getpid()], set()
+    while pending:
+        pid = pending.pop()
         try:
-            children = (task / "children").read_text().split()
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
         except OSError:
             continue
-        for child in children:
+        for task in tasks:
             try:
-                status = Path(f"/proc/{child}/status").read_text()
+                children = [int(child) for child in (task / "children").read_text().split()]
             except OSError:
                 continue
-            match = re.search(r"VmHWM:\s+(\d+) kB", status)
-            if match:
-                total += int(match.group(1)) / 1024
+            for child in children:
+                if child in seen:
+                    continue
+                seen.add(child)
+                pending.append(child)
+                try:
+                    match = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{child}/status").read_text())
+                except OSError:
+                    continue
+                if match:
+                    total += int(match.group(1)) / 1024
     return total
 
 
@@ -134,37 +144,34 @@ class StepTimer:
 
 
 def build_enricher(options):
+    """The enricher ``advocacy enrich`` builds from the built-in configuration (``ADVOCACY_NLP_*`` variables
+    apply), with this script's options on top."""
+    from advocacy.config import load_settings
     from advocacy.nlp import Enricher
 
+    overrides = {"precision": options.precision, "max_tokens": options.max_tokens, "workers": options.workers,
+                 "threads": options.threads, "find_people": False if options.no_people else None}
+    nlp = load_settings(environ={k: v for k, v in os.environ.items() if k.startswith("ADVOCACY_NLP_")}).table["nlp"]
+    for name, value in overrides.items():
+        if value is not None:
+            nlp[name] = value
     accepted = inspect.signature(Enricher.__init__).parameters
-    wanted = {"precision": options.precision, "max_tokens": options.max_tokens, "processes": options.processes}
-    kwargs = {"find_people": not options.no_people}
-    for name, value in wanted.items():
-        if value is None:
-            continue
-        if name not in accepted:
-            sys.exit(f"this version of Enricher has no {name!r} setting; drop the option")
-        kwargs[name] = value
-    if options.threads:
-        import torch
-
-        torch.set_num_threads(options.threads)
-    return Enricher(**kwargs)
+    return Enricher(**{name: value for name, value in nlp.items() if name in accepted and not name.endswith("_file")})
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=200)
-    parser.add_argument("--batch", type=int, default=16, help="articles per enrich() call, as in run_enrich")
+    parser.add_argument("--batch", type=int, default=32, help="articles per enrich() call, as in run_enrich")
     parser.add_argument("--repeat", type=int, default=1, help="timed passes; the fastest counts")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--precision", choices=("float32", "bfloat16", "auto"), default=None,
-                        help="embedding arithmetic (default: the enricher's, float32)")
+                        help="embedding arithmetic (default: the configured one, [nlp] precision)")
     parser.add_argument("--max-tokens", type=int, default=None,
-                        help="tokens of a passage the model reads; 0 = the model's limit (default: the enricher's)")
-    parser.add_argument("--processes", type=int, default=None,
-                        help="processes enriching in parallel; 0 = one per core (default: the enricher's, 1)")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads in this process (default: torch's)")
+                        help="tokens of a passage the model reads; 0 = the model's limit (default: [nlp] max_tokens)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="analysis processes beside the embedding model; 0 = none, -1 = one if 2+ cores (default: [nlp] workers)")
+    parser.add_argument("--threads", type=int, default=None, help="embedding model threads; 0 = automatic (default: [nlp] threads)")
     parser.add_argument("--no-people", action="store_true", help="skip spaCy people extraction")
     options = parser.parse_args(argv)
 
@@ -184,13 +191,37 @@ def main(argv: list[str] | None = None) -> None:
     timer = StepTimer()
     timer.wrap(enricher.encoder, "encode", "embedding")
     timer.wrap(enricher.tagger, "tag", "tagging")
-    timer.wrap(enricher.entities, "find", "gazetteer")
-    if enricher.people is not None:
-        timer.wrap(enricher.people, "find_many", "people")
-    timer.wrap(nlp_module, "find_figures", "figures/quotes")
-    timer.wrap(nlp_module, "find_quotes", "figures/quotes")
     timer.wrap(nlp_module, "detect_language", "language")
     timer.wrap(nlp_module, "split_passages", "passages")
+    analysis = enricher.analysis
+    if analysis.workers:
+        # The analysis runs in a worker process; what this process spends on it is the wait for its answer.
+        submit = analysis.submit
+
+        def timed_submit(items):
+            future = submit(items)
+            wait = future.result
+
+            def result(*args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return wait(*args, **kwargs)
+                finally:
+                    if timer.enabled:
+                        timer.seconds["waiting for analysis"] += time.perf_counter() - started
+
+            future.result = result
+            return future
+
+        analysis.submit = timed_submit
+    else:
+        import advocacy.nlp.analysis as analysis_module
+
+        timer.wrap(analysis.local.entities, "find", "gazetteer")
+        if analysis.local.people is not None:
+            timer.wrap(analysis.local.people, "find_many", "people")
+        timer.wrap(analysis_module, "find_figures", "figures/quotes")
+        timer.wrap(analysis_module, "find_quotes", "figures/quotes")
     # Loading happens on first use: one warm-up batch loads every model and fills the caches of the
     # taxonomy's description vectors, which a long-running enrich pays once.
     enricher.enrich([a for a in warmup])
@@ -206,7 +237,8 @@ def main(argv: list[str] | None = None) -> None:
 
     best = None
     for attempt in range(max(1, options.repeat)):
-        fresh = make_articles(options.articles, seed=options.seed)
+        # A new draw each pass: the same articles again would come from the passage cache.
+        fresh = make_articles(options.articles, seed=options.seed + attempt)
         timer.seconds.clear()
         timer.enabled = True
         passages = 0
@@ -229,11 +261,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"passages/s: {passages / wall:.0f}   ({passages / len(enriched):.1f} passages per article)")
     print("step breakdown (seconds in the calling thread, share of wall time):")
     accounted = 0.0
-    for step in ("language", "passages", "embedding", "tagging", "gazetteer", "people", "figures/quotes"):
+    for step in ("language", "passages", "embedding", "tagging", "gazetteer", "people", "figures/quotes",
+                 "waiting for analysis"):
         if step in steps:
             accounted += steps[step]
-            print(f"  {step:<15}{steps[step]:>7.2f} s  {steps[step] / wall:>5.0%}")
-    print(f"  {'other':<15}{wall - accounted:>7.2f} s  {(wall - accounted) / wall:>5.0%}")
+            print(f"  {step:<21}{steps[step]:>7.2f} s  {steps[step] / wall:>5.0%}")
+    print(f"  {'other':<21}{wall - accounted:>7.2f} s  {(wall - accounted) / wall:>5.0%}")
     own, children = peak_rss_mb()
     workers = live_children_rss_mb()
     print(f"peak RSS: {own:.0f} MB in this process"

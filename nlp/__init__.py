@@ -4,17 +4,15 @@
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
 from advocacy.article import Article, Passage, ThemeScore
+from advocacy.nlp.analysis import AnalysisRunner, TextItem, default_workers
 from advocacy.nlp.embeddings import Encoder, resolve_model
-from advocacy.nlp.entities import EntityFinder, load_gazetteer
-from advocacy.nlp.people import PeopleFinder, folded_aliases
 from advocacy.nlp.errors import ModelError, NlpError, TaxonomyError
-from advocacy.nlp.figures import find_figures
-from advocacy.nlp.quotes import find_quotes
 from advocacy.nlp.passages import split_passages
 from advocacy.nlp.taxonomy import Theme, load_taxonomy
 from advocacy.nlp.themes import RuleScorer, ThemeTagger
@@ -52,15 +50,20 @@ class Enricher:
                  embedding_model: str = "all-MiniLM-L6-v2", device: str = "cpu", batch_size: int = 32,
                  theme_threshold: float = 0.5, passage_chars: int = 600, allow_download: bool = False,
                  theme_model: Path | None = None, find_people: bool = True, precision: str = "float32",
-                 max_tokens: int = 0):
+                 max_tokens: int = 0, workers: int = 0, threads: int = 0):
+        """``workers``: processes finding entities, figures and quotes beside the embedding model (0: all in
+        this process; -1: one when there is a second core). ``threads``: the embedding model's threads (0:
+        torch's default)."""
+        workers = default_workers() if workers < 0 else workers
+        if not threads and workers:
+            # The analysis worker takes one core; the model takes the rest, and all of them once the worker
+            # is done with its share of a batch (see enrich).
+            threads = max(1, (os.cpu_count() or 1) - workers)
         self.encoder = Encoder(embedding_model, device=device, batch_size=batch_size, allow_download=allow_download,
-                               precision=precision, max_tokens=max_tokens)
+                               precision=precision, max_tokens=max_tokens, threads=threads)
         scorer = LearnedScorer.load(theme_model) if theme_model is not None and theme_model.exists() else RuleScorer()
         self.tagger = ThemeTagger(load_taxonomy(themes_file), self.encoder, threshold=theme_threshold, scorer=scorer)
-        gazetteer = load_gazetteer(gazetteer_file)
-        self.entities = EntityFinder(gazetteer)
-        # People come from spaCy's NER; names the gazetteer knows are left to the gazetteer.
-        self.people = PeopleFinder(known_names=folded_aliases(gazetteer)) if find_people else None
+        self.analysis = AnalysisRunner(gazetteer_file=gazetteer_file, find_people=find_people, workers=workers)
         self.passage_chars = passage_chars
 
     @classmethod
@@ -71,7 +74,12 @@ class Enricher:
                    embedding_model=nlp["embedding_model"], device=nlp["device"], batch_size=nlp["batch_size"],
                    theme_threshold=nlp["theme_threshold"], passage_chars=nlp["passage_chars"],
                    allow_download=nlp["allow_download"], find_people=nlp["find_people"],
-                   precision=nlp["precision"], max_tokens=nlp["max_tokens"])
+                   precision=nlp["precision"], max_tokens=nlp["max_tokens"], workers=nlp["workers"],
+                   threads=nlp["threads"])
+
+    def close(self) -> None:
+        """Stop the analysis worker, if one runs."""
+        self.analysis.close()
 
     def enrich(self, articles: list[Article]) -> list[tuple[Article, np.ndarray]]:
         """Enrich ``articles`` in place (stage becomes "enriched"); return each with its passage vectors."""
@@ -81,23 +89,22 @@ class Enricher:
                 article.language = detect_language(f"{article.title}\n{article.text}")
             article.passages = split_passages(article.text, target_chars=self.passage_chars)
             all_passages.extend(p.text for p in article.passages)
-        vectors = self.encoder.encode(all_passages)
-        texts = [f"{article.title}\n\n{article.text}" for article in articles]
-        people = (self.people.find_many(texts, languages=[a.language for a in articles]) if self.people
-                  else [[] for _ in articles])
+        # Entities, figures and quotes are found (in a worker process, when there is one) while the
+        # passages are embedded and tagged here.
+        pending = self.analysis.submit([TextItem(a.title, a.text, a.language) for a in articles])
+        vectors = self.encoder.encode(all_passages, spare_cores=pending.done)
         results, offset = [], 0
-        for article, text, found_people in zip(articles, texts, people):
+        for article in articles:
             own = vectors[offset:offset + len(article.passages)]
             offset += len(article.passages)
             article.themes = self.tagger.tag(title=article.title, passages=article.passages, vectors=own)
-            entities = self.entities.find(text)
-            known = {entity.id for entity in entities}
-            article.entities = entities + [entity for entity in found_people if entity.id not in known]
-            # Offsets point into article.text, where briefs verify every figure and quote verbatim.
-            article.figures = find_figures(article.text, language=article.language)
-            article.quotes = find_quotes(article.text, language=article.language)
-            article.stage = "enriched"
             results.append((article, own))
+        for (article, _), found in zip(results, pending.result()):
+            article.entities = found.entities
+            # Offsets point into article.text, where briefs verify every figure and quote verbatim.
+            article.figures = found.figures
+            article.quotes = found.quotes
+            article.stage = "enriched"
         return results
 
     def retag(self, article: Article, vectors: np.ndarray, *, corrections: dict[str, bool] | None = None) -> None:

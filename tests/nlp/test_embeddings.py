@@ -156,3 +156,41 @@ def test_similar_sentences_are_closer_than_unrelated_ones(encoder):
     ])
     assert float(hospital @ clinic) > 0.6
     assert float(hospital @ clinic) > float(hospital @ football) + 0.3
+
+
+def test_vectors_match_sentence_transformers_own_encode(encoder):
+    texts = ["Short.", "Migrants in Oujda were refused care at the hospital because they had no papers. " * 6,
+             "Des familles réfugiées attendent à la frontière.", "سجلت وزارة التربية أطفال المهاجرين في المدارس."] * 12
+    encoder._cache.clear()
+    ours = encoder.encode(texts)
+    theirs = encoder.model.encode(texts, batch_size=7, normalize_embeddings=True, convert_to_numpy=True)
+    assert np.allclose(ours, theirs, atol=1e-4)
+
+
+def test_bfloat16_and_a_token_limit_change_the_key_and_barely_the_vectors(encoder):
+    import torch
+
+    if not Encoder("all-MiniLM-L6-v2", precision="auto").precision == "bfloat16":
+        pytest.skip("this CPU has no native bfloat16; auto keeps float32")
+    fast = Encoder("all-MiniLM-L6-v2", precision="bfloat16", max_tokens=128)
+    assert fast.key == "all-MiniLM-L6-v2@bfloat16@128tokens" and encoder.key == "all-MiniLM-L6-v2"
+    texts = ["Migrants without papers were denied medical treatment at the Oujda hospital.",
+             "Des enfants réfugiés ont été inscrits à l'école primaire de Rabat."]
+    cosines = np.sum(fast.encode(texts) * encoder.encode(texts), axis=1)
+    assert (cosines > 0.995).all(), cosines
+    assert torch.get_num_threads() >= 1
+
+
+def test_the_model_widens_to_every_core_only_once_the_other_work_is_done(encoder, monkeypatch):
+    import torch
+
+    seen = []
+    narrow = Encoder("all-MiniLM-L6-v2", threads=1, batch_size=2)
+    narrow._model = encoder.model  # share the loaded model
+    original = torch.set_num_threads
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (seen.append(n), original(n)))
+    idle = iter([False, False, True, True, True])
+    narrow.encode([f"Refugee family number {n} was rehoused in Tanger." for n in range(10)],
+                  spare_cores=lambda: next(idle))
+    import os
+    assert seen == [max(1, os.cpu_count() or 1), 1]  # widened at the third batch, narrowed again at the end

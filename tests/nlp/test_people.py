@@ -288,3 +288,29 @@ def test_find_many_needs_one_language_per_text(finder):
 ])
 def test_slugs(name, expected):
     assert slug(name) == expected
+
+
+# --- Sentences the recogniser reads --------------------------------------------------------------------------
+
+def test_only_sentences_that_can_name_someone_go_to_the_recogniser():
+    stop_words = people_module._stop_words("fr")
+    text = ("Des familles attendent depuis des mois.\n"
+            "Elles ont été expulsées du port d'Abidjan, puis par bateau.\n"
+            "Selon les associations, la situation empire.\n"
+            "Mamadou, 23 ans, dort dehors; les associations distribuent des couvertures.")
+    bearing, rest = people_module._name_bearing_sentences(text, stop_words)
+    assert "d'Abidjan" in bearing            # an elided article does not hide the capital
+    assert "Mamadou, 23 ans" in bearing      # a first word that is no ordinary word may be a name
+    assert "Des familles" in rest            # an ordinary first word, nothing else capitalised
+    assert "Selon les associations" in rest  # a stop word
+    assert "les associations distribuent" in rest  # after a semicolon, a new sentence
+    assert "par bateau.\nMamadou" in bearing  # each kept sentence keeps the break that followed it
+
+
+def test_a_surname_in_a_sentence_the_recogniser_skipped_still_counts(ruler_pipeline):
+    finder = PeopleFinder(models={"fr": ruler_pipeline})
+    text = ("Karima Tazi dirige l'association depuis dix ans. "
+            "Tazi estime que les familles sont abandonnées. "
+            "les autorités n'ont pas répondu.")
+    tazi = _people(finder.find(text, language="fr"))["person:karima-tazi"]
+    assert tazi.count == 2
