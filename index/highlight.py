@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from advocacy.index.query import QUERY_LANGUAGES, And, Not, Or, Phrase, Term, normalise_text, stem, stems
+from advocacy.index.query import QUERY_LANGUAGES, Phrase, Term, normalise_text, positive_leaves, stem, stems
 
 MARK = "**"
 SNIPPET_WORDS = 24          # about two lines, like FTS5's snippet() with 20 tokens
@@ -76,28 +76,11 @@ class _Leaf:
             self._fits(variant, stemmed[at:end]) for variant in self.stemmed)
 
 
-def _positive_leaves(node: object) -> list[Term | Phrase]:
-    """The words and phrases the query asks for; those it leaves out are never marked."""
-    found: list = []
-
-    def walk(item: object, negated: bool) -> None:
-        if isinstance(item, Not):
-            walk(item.part, not negated)
-        elif isinstance(item, (And, Or)):
-            for part in item.parts:
-                walk(part, negated)
-        elif not negated and isinstance(item, (Term, Phrase)) and item not in found:
-            found.append(item)
-
-    walk(node, False)
-    return found
-
-
 class Highlighter:
     """Marks, snippets and best passages for one parsed query (see :func:`advocacy.index.query.parse`)."""
 
     def __init__(self, node: object):
-        self._leaves = [_Leaf.of(leaf) for leaf in _positive_leaves(node)]
+        self._leaves = [_Leaf.of(leaf) for leaf in positive_leaves(node)]
 
     def __bool__(self) -> bool:
         return bool(self._leaves)

@@ -609,6 +609,23 @@ def parse(query: str) -> object:
 
 # -- what the query looks for ---------------------------------------------------------------------------
 
+def positive_leaves(node: object) -> list[Term | Phrase]:
+    """The words and phrases the query asks for, in order, without those it excludes (under a NOT)."""
+    found: list = []
+
+    def walk(item: object, negated: bool) -> None:
+        if isinstance(item, Not):
+            walk(item.part, not negated)
+        elif isinstance(item, (And, Or)):
+            for part in item.parts:
+                walk(part, negated)
+        elif not negated and isinstance(item, (Term, Phrase)) and item not in found:
+            found.append(item)
+
+    walk(node, False)
+    return found
+
+
 def text_terms(node: object, *, wildcards: bool = True, as_written: bool = False) -> list[str]:
     """The words and phrases the query asks for (not those it excludes), normalised, in order.
 
@@ -617,23 +634,14 @@ def text_terms(node: object, *, wildcards: bool = True, as_written: bool = False
     reads "réfugiés" better than its folded form "refugies").
     """
     found: list[str] = []
-
-    def walk(item: object, negated: bool) -> None:
-        if isinstance(item, Not):
-            walk(item.part, not negated)
-        elif isinstance(item, (And, Or)):
-            for part in item.parts:
-                walk(part, negated)
-        elif not negated and isinstance(item, (Term, Phrase)):
-            text = item.text if isinstance(item, Term) else " ".join(item.words)
-            if as_written and item.written:
-                text = item.written
-            if item.prefix and wildcards:
-                text += "*"
-            if text not in found:
-                found.append(text)
-
-    walk(node, False)
+    for item in positive_leaves(node):
+        text = item.text if isinstance(item, Term) else " ".join(item.words)
+        if as_written and item.written:
+            text = item.written
+        if item.prefix and wildcards:
+            text += "*"
+        if text not in found:
+            found.append(text)
     return found
 
 

@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.crawler.replies import reply
+
 pytestmark = pytest.mark.slow
 
 PARAGRAPH = ("Migrants and asylum seekers in Oujda were refused treatment at the regional hospital last week, "
@@ -57,13 +59,7 @@ class Site:
                 if self.path not in routes:
                     self.send_error(404)
                     return
-                kind, body = routes[self.path]
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                reply(self, *routes[self.path])
 
         return Handler
 

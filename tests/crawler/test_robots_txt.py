@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.crawler.replies import reply
+
 pytestmark = pytest.mark.slow
 
 STORY = ("Migrants and asylum seekers in Oujda were refused treatment at the regional hospital last week, "
@@ -36,12 +38,7 @@ class SlowRobotsSite:
                     body = (f"<html><head><title>Hospital turns migrants away {self.path}</title></head><body>"
                             f"<article><h1>Hospital turns migrants away</h1><p>{STORY} {self.path}</p></article>"
                             "</body></html>")
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                reply(self, kind, body)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
