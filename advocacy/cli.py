@@ -504,6 +504,117 @@ def stats_terms(settings, query, theme, lang, outlet, country, since, until, lim
            limit=limit)
 
 
+@main.group()
+@example('advocacy alerts add health-oujda "theme:health AND Oujda" --email comms@ngo.example')
+def alerts() -> None:
+    """Saved searches, and what is new in them by email digest and Atom feed. Schedule `advocacy alerts run`
+    (cron, a systemd timer): each search's "since" mark moves only once its digest has gone out."""
+
+
+@alerts.command("add")
+@click.argument("name")
+@click.argument("query")
+@click.option("--mode", type=click.Choice(["keyword", "semantic", "hybrid"]), default="keyword", show_default=True,
+              help="keyword: the query's words must match; semantic and hybrid: articles close in meaning match "
+                   "too (from alerts.min_similarity).")
+@click.option("--email", "emails", multiple=True, help="Send the digests to this address (repeatable).")
+@click.pass_obj
+@example('advocacy alerts add oxfam-fr "entity:Oxfam lang:fr" --email comms@ngo.example --email field@ngo.example')
+def alerts_add(settings, name: str, query: str, mode: str, emails: tuple[str, ...]) -> None:
+    """Save QUERY, written as for `advocacy search`, under NAME (lower-case letters, digits, '-' and '_').
+    Without --email the search still has its Atom feed."""
+    from advocacy.alerts import add_alert, feed_path
+
+    search = add_alert(settings, name, query, mode=mode, emails=list(emails))
+    click.echo(f"Saved {search.name}: {search.query!r} ({search.mode})"
+               + (f", digests to {', '.join(search.emails)}." if search.emails else ", feed only."))
+    if search.emails and not settings.get("alerts", "smtp_host").strip():
+        click.echo("No mail server is configured yet: set alerts.smtp_host and alerts.sender before "
+                   "`advocacy alerts run`.")
+    click.echo(f"`advocacy alerts run` delivers what it finds; the feed will be {feed_path(settings, search.name)}")
+
+
+@alerts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the saved searches as JSON.")
+@click.pass_obj
+@example("advocacy alerts list --json")
+def alerts_list(settings, as_json: bool) -> None:
+    """The saved searches, their recipients, how far they have been delivered and their feeds."""
+    from advocacy.alerts import feed_path, feed_url, list_alerts
+
+    searches = list_alerts(settings)
+    if as_json:
+        click.echo(json.dumps([{
+            "name": s.name, "query": s.query, "mode": s.mode, "emails": s.emails, "created_at": s.created_at,
+            "delivered_until": s.delivered_until, "last_run": s.last_run, "last_error": s.last_error,
+            "feed": str(feed_path(settings, s.name)), "feed_url": feed_url(settings, s.name),
+            "feed_entries": len(s.recent)} for s in searches], ensure_ascii=False, indent=2))
+        return
+    if not searches:
+        click.echo("No saved searches yet; add one with `advocacy alerts add NAME QUERY`.")
+    for s in searches:
+        click.echo(f"{click.style(s.name, bold=True)}  ({s.mode})  {s.query}")
+        click.echo(f"    {'digests to ' + ', '.join(s.emails) if s.emails else 'no email: feed only'}")
+        click.echo(f"    delivered up to {s.delivered_until or 'nothing yet'}; last run {s.last_run or 'never'}")
+        if s.last_error:
+            click.echo(click.style(f"    last run could not deliver: {s.last_error}", fg="red"))
+        click.echo(f"    feed {feed_path(settings, s.name)}")
+
+
+@alerts.command("remove")
+@click.argument("name")
+@click.pass_obj
+@example("advocacy alerts remove oxfam-fr")
+def alerts_remove(settings, name: str) -> None:
+    """Forget the saved search NAME and delete its feed."""
+    from advocacy.alerts import remove_alert
+
+    feed = remove_alert(settings, name)
+    click.echo(f"Removed {name}" + (f" and its feed {feed}." if feed else "."))
+
+
+def _echo_alert(outcome, *, dry_run: bool) -> None:
+    news = f"{outcome.new} new article{'s' if outcome.new != 1 else ''}" if outcome.new else "nothing new"
+    click.echo(f"{click.style(outcome.name, bold=True)}: {news}")
+    if dry_run:
+        for rank, hit in enumerate(outcome.hits, 1):
+            day = (hit.published_at or "undated")[:10]
+            click.echo(f"  {rank}. {hit.title}  ({hit.outlet_name or hit.outlet}, {day})")
+        if outcome.new and outcome.recipients:
+            click.echo(f"  would go to {', '.join(outcome.recipients)}")
+    elif outcome.error:
+        click.echo(click.style(f"  digest not sent: {outcome.error}", fg="red"))
+    elif outcome.sent:
+        click.echo(f"  digest sent to {', '.join(outcome.recipients)}")
+    if outcome.warning:
+        click.echo(click.style(f"  {outcome.warning}", fg="yellow"))
+    if outcome.feed:
+        click.echo(f"  feed {outcome.feed}")
+
+
+@alerts.command("run")
+@click.argument("name", required=False)
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send, write and mark nothing.")
+@click.pass_obj
+@example("advocacy alerts run --dry-run")
+def alerts_run(settings, name: str | None, dry_run: bool) -> None:
+    """Find what is new in every saved search (or only NAME) since its last delivered run: articles indexed
+    since then that match. Mail each search's digest, rewrite its Atom feed, then move its mark. A digest
+    that cannot be sent is reported, its mark stays, and the next run sends it; the exit code is then 1."""
+    from advocacy.alerts import run_alerts
+
+    outcomes = run_alerts(settings, name, dry_run=dry_run, on_outcome=lambda o: _echo_alert(o, dry_run=dry_run))
+    if not outcomes:
+        click.echo("No saved searches yet; add one with `advocacy alerts add NAME QUERY`.")
+    if dry_run:
+        click.echo("Dry run: nothing was sent, written or marked.")
+    failed = [outcome.name for outcome in outcomes if outcome.error]
+    if failed:
+        raise click.ClickException(f"{len(failed)} digest{'s' if len(failed) != 1 else ''} not delivered "
+                                   f"({', '.join(failed)}); the next run sends {'them' if len(failed) != 1 else 'it'} "
+                                   "once the cause is fixed")
+
+
 @main.command()
 @click.argument("article_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")

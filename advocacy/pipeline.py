@@ -31,6 +31,11 @@ class Workspace:
         return self.data_dir / "briefs"
 
     @property
+    def feeds_dir(self) -> Path:
+        """One Atom feed per saved search, written by `advocacy alerts run`."""
+        return self.data_dir / "feeds"
+
+    @property
     def theme_model_path(self) -> Path:
         """The learned theme scorer, written by `advocacy tags retrain`."""
         return self.data_dir / "models" / "themes.npz"
@@ -364,23 +369,34 @@ def run_eval_tags(settings: Settings, *, split: str = "test", paths: list[Path] 
     return score_predictions(items, predicted, themes), enricher.tagger.scorer.name
 
 
+def query_wording(query: str) -> str:
+    """The words a query asks for, as written (not its fields or operators): what search by meaning embeds.
+    A malformed query raises QuerySyntaxError."""
+    from advocacy.index.query import parse, text_terms
+
+    return " ".join(text_terms(parse(query), wildcards=False, as_written=True))
+
+
+def query_encoder(settings: Settings):
+    """The configured embedding model, to embed queries with."""
+    from advocacy.nlp import Encoder
+
+    nlp = settings.table["nlp"]
+    return Encoder(nlp["embedding_model"], device=nlp["device"], allow_download=nlp["allow_download"],
+                   precision=nlp["precision"], max_tokens=nlp["max_tokens"])
+
+
 def run_search(settings: Settings, query: str, *, filters=None, mode: str = "hybrid", limit: int = 10,
                offset: int = 0, encoder=None):
     """Search the index. Semantic and hybrid modes embed the words the query asks for, as written (not its
     fields or operators), with the configured model. A malformed query raises QuerySyntaxError at once,
     before any model is loaded."""
     from advocacy.index import open_store
-    from advocacy.index.query import parse, text_terms
 
     vector = None
-    wording = " ".join(text_terms(parse(query), wildcards=False, as_written=True))
+    wording = query_wording(query)
     if mode != "keyword" and wording:
-        if encoder is None:
-            from advocacy.nlp import Encoder
-
-            nlp = settings.table["nlp"]
-            encoder = Encoder(nlp["embedding_model"], device=nlp["device"], allow_download=nlp["allow_download"],
-                              precision=nlp["precision"], max_tokens=nlp["max_tokens"])
+        encoder = encoder or query_encoder(settings)
         vector = encoder.encode([wording])[0]
     store = open_store(settings.store_url)
     try:

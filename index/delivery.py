@@ -21,8 +21,8 @@ from urllib.parse import urljoin, urlsplit
 
 from advocacy.index.store import Hit
 
-__all__ = ["DeliveryError", "DigestSection", "atom_feed", "build_message", "entry_id", "render_digest",
-           "send_message"]
+__all__ = ["DeliveryError", "DigestSection", "atom_feed", "build_message", "check_address", "entry_id",
+           "render_digest", "send_message"]
 
 
 class DeliveryError(Exception):
@@ -272,6 +272,37 @@ def _hit_html(hit: Hit) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- email
+
+_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_DOMAIN_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def check_address(address: str) -> str:
+    """``address`` without surrounding spaces if it is a plain email address such as name@example.org, else
+    ValueError saying why.
+
+    Strict on purpose: only what every mail server takes (no display names, quoted local parts, IP literals
+    or non-ASCII), so that a typo is caught when a saved search is added, not when its first digest bounces.
+    """
+    address = (address or "").strip()
+    example = "an email address such as name@example.org"
+    if not address:
+        raise ValueError(f"an empty recipient is not {example}")
+    local, at, domain = address.rpartition("@")
+    if not at:
+        raise ValueError(f"{address!r} is not {example}: it has no @")
+    if not local:
+        raise ValueError(f"{address!r} is not {example}: it needs a name before the @")
+    if not _LOCAL_PART.fullmatch(local) or len(local) > 64:
+        raise ValueError(f"{address!r} is not {example}: the part before the @ holds spaces, accents, a second @ "
+                         "or other characters mail servers refuse")
+    labels = domain.split(".")
+    if len(labels) < 2 or len(domain) > 253 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels) \
+            or labels[-1].isdigit():
+        raise ValueError(f"{address!r} is not {example}: {domain or 'the part after the @'!s} is not a domain "
+                         "name such as example.org")
+    return address
+
 
 def build_message(*, sender: str, recipients: list[str], subject: str, text: str, html: str) -> EmailMessage:
     """A multipart/alternative message, plain text first so that clients prefer the HTML part."""

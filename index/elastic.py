@@ -20,11 +20,21 @@ does not know is refused instead of silently left unsearchable):
     ``get()`` gives back exactly what was upserted. ``centroid`` (disabled too) is the mean of the
     article's passage vectors, for ``more_like_this``.
 
+``<prefix>-searches``
+    One document per saved search, ``_id`` = its name, the whole record in ``record`` (disabled). Written
+    with ``refresh=wait_for`` whatever the URL says: saved searches change rarely, and a list must show the
+    one just added.
+
 ``<prefix>-passages``
     One document per passage, ``_id`` = ``<article id>:<passage index>``, with the text, an optional
     ``vector`` (``dense_vector``, cosine, HNSW-indexed; its dimension is fixed by the first upsert that
     brings vectors) and copies of the article's filterable fields, so a kNN search filters while it
     searches instead of after (which would return fewer than k hits).
+
+Both article and passage documents carry ``indexed_at`` (``date_nanos``), the time the article was first
+indexed, kept when it is upserted again, for saved searches' "new since the last run". The time is taken
+by the client; :meth:`ElasticsearchStore.indexed_up_to` therefore stays behind the clock by as long as a
+write may be on its way (every attempt's timeout, plus a refresh), so no article slips between two runs.
 
 A kNN search returns passages; an article is ranked by its best passage. Grouping happens here rather
 than with ``collapse``: collapsing is applied after kNN has chosen its k passages, so it can never yield
@@ -56,6 +66,7 @@ import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import numpy as np
@@ -65,12 +76,13 @@ from advocacy.index import query as query_language
 from advocacy.index.errors import StoreError, StoreUrlError
 from advocacy.index.highlight import Highlighter
 from advocacy.index.sqlite import RRF_DEPTH, RRF_K
-from advocacy.index.store import SEARCH_MODES, Hit, SearchFilters, SearchResult
+from advocacy.index.store import SEARCH_MODES, Hit, SavedSearch, SearchFilters, SearchResult, timestamp
 
 SCHEMA_VERSION = 1
 DEFAULT_PORT = 9200
 DEFAULT_PREFIX = "advocacy"
 DEFAULT_TIMEOUT = 30.0
+MAX_RETRIES = 2
 REFRESH_POLICIES = ("false", "wait_for", "true")
 # Oldest server with the search API's `knn` section and its `filter`.
 MINIMUM_VERSION = (8, 4)
@@ -119,6 +131,10 @@ class ElasticsearchSettings:
     @property
     def passages_index(self) -> str:
         return f"{self.prefix}-passages"
+
+    @property
+    def searches_index(self) -> str:
+        return f"{self.prefix}-searches"
 
 
 def _flag(name: str, value: str) -> bool:
@@ -212,6 +228,8 @@ def _filterable_properties() -> dict:
         "theme": {"type": "alias", "path": "themes"},
         # An unparseable date must not make the whole article unsearchable; it just matches no date filter.
         "published_at": {"type": "date", "ignore_malformed": True},
+        # Microseconds, as the SQLite store keeps them; "date" would round marks and times to milliseconds.
+        "indexed_at": {"type": "date_nanos"},
     }
 
 
@@ -253,6 +271,18 @@ def passages_index_body() -> dict:
                 "text": {"type": "text", "index": False},
                 **_filterable_properties(),
             },
+        },
+    }
+
+
+def searches_index_body() -> dict:
+    """Settings and mappings of the saved searches index."""
+    return {
+        "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
+        "mappings": {
+            "dynamic": "strict",
+            "_meta": {"schema_version": SCHEMA_VERSION},
+            "properties": {"name": dict(_KEYWORD), "record": dict(_DISABLED)},
         },
     }
 
@@ -354,6 +384,13 @@ def filter_clauses(filters: SearchFilters | None) -> list[dict]:
         bounds["lte"] = _end_of(filters.until)
     if bounds:
         clauses.append({"range": {"published_at": bounds}})
+    if filters.indexed_after:
+        clauses.append({"range": {"indexed_at": {"gt": filters.indexed_after}}})
+    if filters.indexed_until:
+        # Articles indexed before times were kept have none, and count as indexed before any mark.
+        clauses.append({"bool": {"should": [{"range": {"indexed_at": {"lte": filters.indexed_until}}},
+                                            {"bool": {"must_not": [{"exists": {"field": "indexed_at"}}]}}],
+                                 "minimum_should_match": 1}})
     return clauses
 
 
@@ -454,7 +491,8 @@ class ElasticsearchStore:
     def __init__(self, url: str):
         self.settings = parse_url(url)
         self._es = _import_client()
-        options: dict = {"request_timeout": self.settings.timeout, "max_retries": 2, "retry_on_timeout": True}
+        options: dict = {"request_timeout": self.settings.timeout, "max_retries": MAX_RETRIES,
+                         "retry_on_timeout": True}
         if self.settings.username is not None:
             options["basic_auth"] = (self.settings.username, self.settings.password or "")
         if self.settings.verify_certs is not None:
@@ -463,6 +501,7 @@ class ElasticsearchStore:
             options["ca_certs"] = self.settings.ca_certs
         self._articles = self.settings.articles_index
         self._passages = self.settings.passages_index
+        self._searches = self.settings.searches_index
         self._refresh = self.settings.refresh
         self._stale = False          # written with refresh=false and not refreshed since
         self._dims: int | None = None
@@ -531,7 +570,8 @@ class ElasticsearchStore:
                              f"{'.'.join(map(str, MINIMUM_VERSION))} or later")
 
     def _ensure_indices(self) -> None:
-        for name, body in ((self._articles, articles_index_body()), (self._passages, passages_index_body())):
+        for name, body in ((self._articles, articles_index_body()), (self._passages, passages_index_body()),
+                           (self._searches, searches_index_body())):
             with self._calls(f"creating index {name}"):
                 try:
                     if not self._client.indices.exists(index=name):
@@ -539,7 +579,12 @@ class ElasticsearchStore:
                 except self._es.BadRequestError as exc:
                     if exc.message != "resource_already_exists_exception":  # another process was quicker
                         raise
-            self._check_mapping(name)
+            mapping = self._check_mapping(name)
+            if name != self._searches and "indexed_at" not in mapping.get("properties", {}):
+                # Indices created before indexing times were kept: adding a field is allowed in place.
+                with self._calls(f"adding the indexing time to {name}"):
+                    self._client.indices.put_mapping(index=name,
+                                                     properties={"indexed_at": _filterable_properties()["indexed_at"]})
 
     def _check_mapping(self, name: str) -> dict:
         with self._calls(f"reading the mapping of {name}"):
@@ -582,19 +627,25 @@ class ElasticsearchStore:
     def drop(self) -> None:
         """Delete both indices and everything in them (for tests and resets); the store is unusable after."""
         with self._calls("deleting the indices"):
-            self._client.indices.delete(index=[self._articles, self._passages], ignore_unavailable=True)
+            self._client.indices.delete(index=[self._articles, self._passages, self._searches],
+                                        ignore_unavailable=True)
         self._stale = False
 
     # -- writing ---------------------------------------------------------------------------------------
 
-    def _passage_slots(self, id: str) -> int | None:
-        """Passage ids the stored article may have used run from 0 to this minus 1; None: no such article."""
+    def _stored(self, id: str) -> dict | None:
+        """The stored article's ``passage_slots`` and ``indexed_at`` (real-time); None: no such article."""
         with self._calls(f"reading article {id}"):
             try:
-                doc = self._client.get(index=self._articles, id=id, source_includes=["passage_slots"])
+                doc = self._client.get(index=self._articles, id=id, source_includes=["passage_slots", "indexed_at"])
             except self._es.NotFoundError:
                 return None
-        return int(doc["_source"].get("passage_slots") or 0)
+        return doc["_source"]
+
+    def _passage_slots(self, id: str) -> int | None:
+        """Passage ids the stored article may have used run from 0 to this minus 1; None: no such article."""
+        stored = self._stored(id)
+        return None if stored is None else int(stored.get("passage_slots") or 0)
 
     def _bulk(self, operations: list[dict], doing: str) -> list[dict]:
         refresh = None if self._refresh == "false" else self._refresh
@@ -624,11 +675,14 @@ class ElasticsearchStore:
                         unit_vectors[passage.index] = unit
             if unit_vectors:
                 self._ensure_vector_field(vectors.shape[1])
-        previous = self._passage_slots(article.id) or 0
+        stored = self._stored(article.id) or {}
+        previous = int(stored.get("passage_slots") or 0)
         shared = {
             "outlet": article.outlet, "outlet_name": article.outlet_name, "country": article.country,
             "language": article.language, "entities": [entity.id for entity in article.entities],
             "themes": [theme.theme for theme in sorted(article.themes, key=lambda t: -t.score)],
+            # The first time is kept: re-tagging an article must not make it new again for saved searches.
+            "indexed_at": stored.get("indexed_at") or timestamp(),
         }
         if article.published_at:
             shared["published_at"] = article.published_at
@@ -687,8 +741,40 @@ class ElasticsearchStore:
         with self._calls("counting articles"):
             return int(self._client.count(index=self._articles)["count"])
 
+    def indexed_up_to(self) -> str:
+        # Every process stamps its writes before sending them; one stamped earlier than this may still be on its
+        # way for as long as all its attempts can take, and then wait for the next refresh (one second).
+        in_flight = self.settings.timeout * (MAX_RETRIES + 1) + 1.0
+        with self._calls("refreshing the indices"):
+            self._client.indices.refresh(index=[self._articles, self._passages])
+        self._stale = False
+        cut = datetime.now(timezone.utc) - timedelta(seconds=in_flight)
+        return cut.isoformat(timespec="microseconds")
+
+    # -- saved searches --------------------------------------------------------------------------------
+
+    def save_search(self, search: SavedSearch) -> None:
+        with self._calls(f"saving the search {search.name}"):
+            self._client.index(index=self._searches, id=search.name,
+                               document={"name": search.name, "record": search.to_dict()}, refresh="wait_for")
+
+    def saved_searches(self) -> list[SavedSearch]:
+        with self._calls("listing saved searches"):
+            response = self._client.search(index=self._searches, query={"match_all": {}}, size=MAX_WINDOW,
+                                           sort=[{"name": {"order": "asc"}}], track_total_hits=False)
+        return [SavedSearch.from_dict(hit["_source"]["record"]) for hit in response["hits"]["hits"]]
+
+    def delete_search(self, name: str) -> bool:
+        with self._calls(f"deleting the saved search {name}"):
+            try:
+                self._client.delete(index=self._searches, id=name, refresh="wait_for")
+            except self._es.NotFoundError:
+                return False
+        return True
+
     def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10, offset: int = 0,
-               vector: np.ndarray | None = None, mode: str = "keyword") -> SearchResult:
+               vector: np.ndarray | None = None, mode: str = "keyword",
+               min_similarity: float | None = None) -> SearchResult:
         if mode not in SEARCH_MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
         if mode != "keyword" and vector is None:
@@ -699,7 +785,7 @@ class ElasticsearchStore:
             return self._keyword_search(compiled, filters=filters, limit=limit, offset=offset)
         wanted = offset + limit
         semantic = self._vector_ranked(vector, filters=filters, constraints=compiled.constraints,
-                                       k=max(wanted, RRF_DEPTH))
+                                       k=max(wanted, RRF_DEPTH), min_similarity=min_similarity)
         if mode == "semantic":
             return self._hits(semantic[offset:wanted], total=len(semantic), highlighter=Highlighter(compiled.node))
         keyword = self._keyword_ranked(compiled, filters=filters, size=max(wanted, RRF_DEPTH))
@@ -767,8 +853,9 @@ class ElasticsearchStore:
                 for hit in response["hits"]["hits"]]
 
     def _vector_ranked(self, vector, *, filters, k: int, constraints: tuple[dict, ...] = (),
-                       exclude: str | None = None) -> list[tuple[str, float, int]]:
-        """(article id, best passage's cosine similarity, that passage's index) for the k closest articles."""
+                       exclude: str | None = None, min_similarity: float | None = None) -> list[tuple[str, float, int]]:
+        """(article id, best passage's cosine similarity, that passage's index) for the k closest articles,
+        none less similar than ``min_similarity``."""
         if self._dims is None:
             self._check_mapping(self._passages)
         if self._dims is None or k <= 0:
@@ -797,16 +884,19 @@ class ElasticsearchStore:
                 response = self._client.search(index=self._passages, knn=knn, size=passages,
                                                source=["article_id", "passage_index"], track_total_hits=False)
             hits = response["hits"]["hits"]
-            ranked, seen = [], set()
+            ranked, seen, too_far = [], set(), False
             for hit in hits:
+                # Elasticsearch scores cosine as (1 + cos) / 2; report the cosine itself, as SqliteStore does.
+                similarity = 2.0 * float(hit["_score"]) - 1.0
+                if min_similarity is not None and similarity < min_similarity:
+                    too_far = True   # passages come most similar first: the rest are further still
+                    break
                 article = hit["_source"]["article_id"]
                 if article in seen:
                     continue
                 seen.add(article)
-                # Elasticsearch scores cosine as (1 + cos) / 2; report the cosine itself, as SqliteStore does.
-                ranked.append((article, round(2.0 * float(hit["_score"]) - 1.0, 4),
-                               int(hit["_source"]["passage_index"])))
-            if len(ranked) >= k or len(hits) < passages or passages >= MAX_WINDOW:
+                ranked.append((article, round(similarity, 4), int(hit["_source"]["passage_index"])))
+            if too_far or len(ranked) >= k or len(hits) < passages or passages >= MAX_WINDOW:
                 return ranked[:k]
             passages = min(MAX_WINDOW, passages * 4)
 

@@ -13,5 +13,10 @@ class QueryError(IndexError_):
     """A search query cannot be understood; the message says where the problem is."""
 
 
+class SavedSearchError(IndexError_):
+    """A saved search cannot be stored as given (its name, mode or an email address); the message says what to
+    change."""
+
+
 class StoreError(IndexError_):
     """The store is unusable (corrupt file, newer schema, unreachable server)."""

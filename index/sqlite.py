@@ -7,11 +7,16 @@ FTS5's bm25() ranks them by the words they were asked for. The full-text table h
 twice, as :func:`~advocacy.index.query.index_text` gives them: the normalised words (case, accents and Arabic
 spelling folded) and their light stems in the article's language. An index written by an earlier version
 (Porter-stemmed title and text) is rebuilt from the stored records the first time it is opened.
+
+Each article keeps the time it was first indexed (``indexed_at``), which saved searches use to tell what is
+new; an index from before that time was kept gains the column, its articles counting as indexed before any
+saved search existed. Saved searches live in the same file, one JSON record per name.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +26,9 @@ from advocacy.index.errors import StoreError
 from advocacy.index.highlight import Highlighter
 from advocacy.index.query import (INDEX_TOKENIZER, MatchAll, index_text, parse, ranking_fts, requires_text,
                                   restrictions, to_sqlite, words)
-from advocacy.index.store import SEARCH_MODES, Hit, SearchFilters, SearchResult
+from advocacy.index.store import SEARCH_MODES, Hit, SavedSearch, SearchFilters, SearchResult, timestamp
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FACET_FIELDS = {"outlet": "d.outlet", "language": "d.language", "country": "d.country"}
 
 FTS_COLUMNS = ("title_exact", "title_stemmed", "text_exact", "text_stemmed")
@@ -62,6 +67,7 @@ CREATE INDEX IF NOT EXISTS doc_entity_names_name ON doc_entity_names(name);
 CREATE TABLE IF NOT EXISTS passages (doc INTEGER NOT NULL, idx INTEGER NOT NULL, text TEXT NOT NULL,
                                      start INTEGER NOT NULL, end INTEGER NOT NULL, vector BLOB,
                                      PRIMARY KEY (doc, idx));
+CREATE TABLE IF NOT EXISTS saved_searches (name TEXT PRIMARY KEY, record TEXT NOT NULL);
 {_FTS_TABLE};
 """
 
@@ -89,10 +95,11 @@ class SqliteStore:
             if version is not None and version > SCHEMA_VERSION:
                 self._db.close()
                 raise StoreError(f"{self.path} was written by a newer Advocacy Monitor; upgrade first")
+            self._add_indexing_time()
             if self._fts_columns() != FTS_COLUMNS:
                 self._rebuild_search_tables()
-            elif version is None:
-                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif version != SCHEMA_VERSION:
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable index ({exc}); delete it and run `advocacy index`") from None
         self._vectors = None
@@ -113,6 +120,23 @@ class SqliteStore:
 
     def _fts_columns(self) -> tuple[str, ...]:
         return tuple(row[1] for row in self._db.execute("PRAGMA table_info(docs_fts)"))
+
+    def _add_indexing_time(self) -> None:
+        """Give an index written before version 3 its ``indexed_at`` column (NULL for the articles it holds)."""
+        if "indexed_at" in self._docs_columns():
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if "indexed_at" not in self._docs_columns():  # another process may have added it while we waited
+                self._db.execute("ALTER TABLE docs ADD COLUMN indexed_at TEXT")
+            self._db.execute("CREATE INDEX IF NOT EXISTS docs_indexed ON docs(indexed_at)")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _docs_columns(self) -> set[str]:
+        return {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}
 
     def _rebuild_search_tables(self) -> None:
         """Re-create the full-text table and the entity names from the stored records.
@@ -150,9 +174,11 @@ class SqliteStore:
                 self._db.execute("""UPDATE docs SET outlet=?, outlet_name=?, country=?, language=?, published_at=?,
                                     url=?, title=?, record=? WHERE rowid=?""", (*values, doc))
             else:
+                # Stamped under the write lock, so times grow in commit order (see indexed_up_to). An update
+                # keeps the first time: re-tagging an article must not make it new again for saved searches.
                 doc = self._db.execute("""INSERT INTO docs (outlet, outlet_name, country, language, published_at,
-                                          url, title, record, id) VALUES (?,?,?,?,?,?,?,?,?)""",
-                                       (*values, article.id)).lastrowid
+                                          url, title, record, id, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                                       (*values, article.id, timestamp())).lastrowid
             self._index_words(doc, article)
             self._db.executemany("INSERT INTO doc_themes VALUES (?,?,?)",
                                  [(doc, t.theme, t.score) for t in article.themes])
@@ -204,6 +230,31 @@ class SqliteStore:
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
 
+    def indexed_up_to(self) -> str:
+        # Upserts take their time under the write lock, so once this holds it every earlier time is committed;
+        # holding it until the clock moves on gives every later upsert a strictly later time.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            now = timestamp()
+            while timestamp() == now:
+                time.sleep(0)
+        finally:
+            self._db.execute("COMMIT")
+        return now
+
+    # -- saved searches --------------------------------------------------------------------------------
+
+    def save_search(self, search: SavedSearch) -> None:
+        self._db.execute("INSERT OR REPLACE INTO saved_searches VALUES (?, ?)",
+                         (search.name, json.dumps(search.to_dict(), ensure_ascii=False)))
+
+    def saved_searches(self) -> list[SavedSearch]:
+        return [SavedSearch.from_dict(json.loads(record))
+                for (record,) in self._db.execute("SELECT record FROM saved_searches ORDER BY name")]
+
+    def delete_search(self, name: str) -> bool:
+        return self._db.execute("DELETE FROM saved_searches WHERE name=?", (name,)).rowcount > 0
+
     def ids(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY rowid")]
 
@@ -227,7 +278,8 @@ class SqliteStore:
         return " AND ".join(clauses) or "1", extra
 
     def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10, offset: int = 0,
-               vector: np.ndarray | None = None, mode: str = "keyword") -> SearchResult:
+               vector: np.ndarray | None = None, mode: str = "keyword",
+               min_similarity: float | None = None) -> SearchResult:
         if mode not in SEARCH_MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
         node = parse(query)
@@ -244,7 +296,7 @@ class SqliteStore:
         wanted = offset + limit
         # By meaning, the query's words are the embedding's business; its fields and exclusions still apply.
         semantic = self._vector_ranked(vector, where=self._condition(restrictions(node), filters),
-                                       k=max(wanted, RRF_DEPTH))
+                                       k=max(wanted, RRF_DEPTH), min_similarity=min_similarity)
         if mode == "semantic":
             return self._hits(semantic[offset:wanted], total=len(semantic), highlighter=highlighter,
                               passage_snippets=True)
@@ -335,8 +387,10 @@ class SqliteStore:
             self._vectors = (matrix, docs, passages)
         return self._vectors
 
-    def _vector_ranked(self, vector: np.ndarray, *, where: Where, k: int) -> list[tuple[int, float, int]]:
-        """(doc, best passage similarity, that passage's index) for the k closest articles matching ``where``."""
+    def _vector_ranked(self, vector: np.ndarray, *, where: Where, k: int,
+                       min_similarity: float | None = None) -> list[tuple[int, float, int]]:
+        """(doc, best passage similarity, that passage's index) for the k closest articles matching ``where``,
+        none less similar than ``min_similarity``."""
         matrix, docs, passages = self._vector_matrix()
         if not len(docs):
             return []
@@ -355,7 +409,7 @@ class SqliteStore:
         ranked, seen = [], set()
         for position in order:
             similarity = float(similarities[position])
-            if similarity <= -1.5:
+            if similarity <= -1.5 or min_similarity is not None and similarity < min_similarity:
                 break
             doc = int(docs[position])
             if doc in seen:
@@ -422,4 +476,10 @@ def _filter_clauses(filters: SearchFilters | None) -> tuple[list[str], list]:
         # An inclusive day: everything before the next day's start. "~" sorts after any time suffix.
         clauses.append("d.published_at <= ?")
         params.append(filters.until + "~")
+    if filters.indexed_after:
+        clauses.append("d.indexed_at > ?")           # NULL (indexed before times were kept) is never after
+        params.append(filters.indexed_after)
+    if filters.indexed_until:
+        clauses.append("(d.indexed_at IS NULL OR d.indexed_at <= ?)")
+        params.append(filters.indexed_until)
     return clauses, params

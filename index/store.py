@@ -1,13 +1,15 @@
 """The store contract every index backend fulfils, and the table that picks a backend from a URL."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
 from typing import Protocol
 
 import numpy as np
 
 from advocacy.article import Article
-from advocacy.index.errors import StoreUrlError
+from advocacy.index.errors import SavedSearchError, StoreUrlError
 
 
 @dataclass
@@ -19,6 +21,10 @@ class SearchFilters:
     countries: list[str] = field(default_factory=list)
     since: str | None = None      # ISO date, inclusive
     until: str | None = None      # ISO date, inclusive
+    # When the article reached the index (a timestamp()): after is exclusive, until inclusive. Articles indexed
+    # by a version that kept no such time count as indexed before every saved search's mark.
+    indexed_after: str | None = None
+    indexed_until: str | None = None
 
 
 SEARCH_MODES = ("keyword", "semantic", "hybrid")
@@ -46,6 +52,53 @@ class SearchResult:
     hits: list[Hit]
 
 
+def timestamp() -> str:
+    """Now, in UTC, always to the microsecond: fixed width, so that the strings sort as the times do."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+# A saved search's name is its key in every store and the name of its feed file, hence the narrow alphabet.
+SAVED_SEARCH_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+@dataclass
+class SavedSearch:
+    """A query kept under a name, with what its alerts have delivered so far.
+
+    ``delivered_until`` is the "since" mark: every matching article indexed at or before that time (a value of
+    :meth:`Store.indexed_up_to`) has been delivered; None until the first successful run. ``recent`` holds the
+    hits of the latest runs, newest first, which are the entries of the search's Atom feed.
+    """
+    name: str
+    query: str
+    mode: str = "keyword"
+    emails: list[str] = field(default_factory=list)
+    created_at: str = ""
+    delivered_until: str | None = None
+    last_run: str | None = None
+    last_error: str = ""               # why the last run could not deliver; empty when it could
+    recent: list[Hit] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not SAVED_SEARCH_NAME.fullmatch(self.name):
+            raise SavedSearchError(f"{self.name!r} cannot name a saved search: use up to 64 lower-case letters, "
+                                   "digits, '-' and '_', starting with a letter or digit, e.g. health-oujda")
+        if self.mode not in SEARCH_MODES:
+            raise SavedSearchError(f"unknown search mode {self.mode!r}; choose one of {', '.join(SEARCH_MODES)}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SavedSearch":
+        known = {f.name for f in fields(cls)}
+        hit_fields = {f.name for f in fields(Hit)}
+        values = {key: value for key, value in data.items() if key in known}
+        values["recent"] = [Hit(**{k: v for k, v in hit.items() if k in hit_fields})
+                            for hit in data.get("recent") or []]
+        return cls(**values)
+
+
 class Store(Protocol):
     """What the rest of Advocacy Monitor may ask of an index. Upserts are idempotent by article id."""
 
@@ -53,15 +106,26 @@ class Store(Protocol):
     def get(self, id: str) -> Article | None: ...
     def delete(self, id: str) -> bool: ...
     def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10, offset: int = 0,
-               vector: np.ndarray | None = None, mode: str = "keyword") -> SearchResult:
+               vector: np.ndarray | None = None, mode: str = "keyword",
+               min_similarity: float | None = None) -> SearchResult:
         """Ranked articles. ``query`` is in the query language (:mod:`advocacy.index.query`); a malformed
         one raises :class:`~advocacy.index.errors.QueryError` saying where and why. ``mode``: keyword
         (BM25), semantic (passage vectors; needs ``vector``, the query's embedding) or hybrid (both, fused
-        by reciprocal rank). The query's fields and exclusions, and ``filters``, apply in every mode."""
+        by reciprocal rank). The query's fields and exclusions, and ``filters``, apply in every mode.
+        ``min_similarity`` (cosine) leaves out articles whose best passage is less similar than that: by
+        meaning alone every article is somewhat similar, and a saved search must tell matches from the rest."""
     def more_like_this(self, article_id: str, *, limit: int = 10,
                        filters: SearchFilters | None = None) -> SearchResult: ...
     def facets(self, field: str, *, query: str = "", filters: SearchFilters | None = None) -> dict[str, int]: ...
     def count(self) -> int: ...
+    def indexed_up_to(self) -> str:
+        """A timestamp() such that every article indexed at or before it can be searched now, and every article
+        indexed from now on gets a later one: where "new since the last run" ends."""
+    def save_search(self, search: SavedSearch) -> None:
+        """Keep ``search`` under its name, replacing the one of that name if any."""
+    def saved_searches(self) -> list[SavedSearch]:
+        """Every saved search, by name."""
+    def delete_search(self, name: str) -> bool: ...
     def close(self) -> None: ...
 
 

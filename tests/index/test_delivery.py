@@ -16,8 +16,8 @@ aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 aiosmtpd_smtp = pytest.importorskip("aiosmtpd.smtp")
 feedparser = pytest.importorskip("feedparser")
 
-from advocacy.index.delivery import (DeliveryError, DigestSection, atom_feed, build_message, entry_id,  # noqa: E402
-                                     render_digest, send_message)
+from advocacy.index.delivery import (DeliveryError, DigestSection, atom_feed, build_message,  # noqa: E402
+                                     check_address, entry_id, render_digest, send_message)
 from advocacy.index.store import Hit  # noqa: E402
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -166,6 +166,26 @@ def test_build_message_structure(hits):
     assert all(byte < 128 for byte in raw), "bodies are encoded for 7-bit relays"
     with pytest.raises(ValueError):
         build_message(sender="a@b.example", recipients=[], subject="x", text="x", html="x")
+
+
+@pytest.mark.parametrize("address", ["comms@ngo.example", " field.team+alerts@mail.ngo-maroc.org ",
+                                     "o'brien@example.org", "x@xn--mgbh0fb.xn--ngbrx"])
+def test_plain_addresses_are_accepted(address):
+    assert check_address(address) == address.strip()
+
+
+@pytest.mark.parametrize("address, why", [
+    ("", "empty"), ("comms.ngo.example", "no @"), ("@ngo.example", "before the @"),
+    ("a b@ngo.example", "before the @"), ("é@ngo.example", "before the @"), ("a..b@ngo.example", "before the @"),
+    ("Comms <comms@ngo.example>", "before the @"), ("a@b@ngo.example", "before the @"),
+    ("comms@ngo", "not a domain name"), ("comms@ngo..example", "not a domain name"),
+    ("comms@-ngo.example", "not a domain name"), ("comms@10.0.0.1", "not a domain name"),
+    ("comms@ngo.example\r\nBcc: x@evil.test", "before the @"),
+])
+def test_bad_addresses_are_refused_with_the_reason(address, why):
+    with pytest.raises(ValueError, match=why) as caught:
+        check_address(address)
+    assert "name@example.org" in str(caught.value)
 
 
 # ------------------------------------------------------------------------------------------ SMTP

@@ -10,7 +10,8 @@ import pytest
 from advocacy.index import BACKENDS, SearchFilters, StoreError, StoreUrlError, open_store
 from advocacy.index.elastic import (
     FACET_FIELDS, SEARCH_FIELDS, CompiledQuery, ElasticsearchStore, _best_fragment, articles_index_body, build_query,
-    compile_query, filter_clauses, parse_url, passages_index_body, reciprocal_rank_fusion, redact, vector_mapping,
+    compile_query, filter_clauses, parse_url, passages_index_body, reciprocal_rank_fusion, redact, searches_index_body,
+    vector_mapping,
 )
 from advocacy.index.query import QuerySyntaxError
 
@@ -105,6 +106,24 @@ def test_passages_mapping_carries_the_article_filters_and_takes_a_cosine_vector(
         assert properties[name] == articles_index_body()["mappings"]["properties"][name]
     assert "vector" not in properties  # its dimension comes from the first upsert with vectors
     assert vector_mapping(384) == {"type": "dense_vector", "dims": 384, "index": True, "similarity": "cosine"}
+
+
+def test_both_indices_keep_the_indexing_time_to_the_microsecond_and_saved_searches_have_their_own():
+    for body in (articles_index_body(), passages_index_body()):
+        assert body["mappings"]["properties"]["indexed_at"] == {"type": "date_nanos"}
+    searches = searches_index_body()["mappings"]
+    assert searches["dynamic"] == "strict"
+    assert searches["properties"] == {"name": {"type": "keyword"}, "record": {"type": "object", "enabled": False}}
+    assert parse_url("http://localhost:9200/newsroom").searches_index == "newsroom-searches"
+
+
+def test_indexing_time_bounds_count_untimed_articles_as_old():
+    mark = "2025-09-01T06:00:00.123456+00:00"
+    assert filter_clauses(SearchFilters(indexed_after=mark)) == [{"range": {"indexed_at": {"gt": mark}}}]
+    until, = filter_clauses(SearchFilters(indexed_until=mark))
+    assert until["bool"]["minimum_should_match"] == 1
+    assert until["bool"]["should"] == [{"range": {"indexed_at": {"lte": mark}}},
+                                       {"bool": {"must_not": [{"exists": {"field": "indexed_at"}}]}}]
 
 
 # -- query translation --------------------------------------------------------------------------------------

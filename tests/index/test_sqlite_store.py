@@ -199,6 +199,53 @@ def test_analytics_count_what_search_lists(store):
     assert {row["outlet"]: row["articles"] for row in outlets} == {"atlas": 2, "matin": 1, "jisr": 1}
 
 
+# -- indexing times, for saved searches --------------------------------------------------------------------
+
+def new_keys(store, **bounds):
+    return set(keys(store.search("", filters=SearchFilters(**bounds), limit=20)))
+
+
+def test_the_mark_splits_exactly_at_the_last_committed_upsert(tmp_path):
+    store = SqliteStore(tmp_path / "index.db")
+    store.upsert(build("doctors"), None)
+    first = store.indexed_up_to()
+    store.upsert(build("medecins"), None)
+    store.upsert(build("doctors"), None)      # indexed again: keeps its first time
+    second = store.indexed_up_to()
+    assert first < second
+    assert new_keys(store, indexed_until=first) == {"doctors"}
+    assert new_keys(store, indexed_after=first, indexed_until=second) == {"medecins"}
+    assert new_keys(store, indexed_after=second) == set()
+    # Another connection's upsert after the mark is after it, though it committed before anyone searched.
+    other = SqliteStore(tmp_path / "index.db")
+    other.upsert(build("sakan"), None)
+    other.close()
+    assert new_keys(store, indexed_after=second) == {"sakan"}
+    store.close()
+
+
+def test_an_index_of_version_2_gains_indexing_times(tmp_path):
+    path = tmp_path / "index.db"
+    store = SqliteStore(path)
+    store.upsert(build("doctors"), None)
+    store.close()
+    db = sqlite3.connect(path)    # as version 2 left it: no indexing time, no saved searches
+    db.executescript("DROP INDEX docs_indexed; ALTER TABLE docs DROP COLUMN indexed_at; DROP TABLE saved_searches; "
+                     "UPDATE meta SET value='2' WHERE key='schema_version';")
+    db.close()
+    upgraded = SqliteStore(path)
+    mark = upgraded.indexed_up_to()
+    upgraded.upsert(build("medecins"), None)
+    # Articles from before count as indexed before any mark.
+    assert new_keys(upgraded, indexed_until=mark) == {"doctors"}
+    assert new_keys(upgraded, indexed_after=mark) == {"medecins"}
+    assert upgraded.saved_searches() == []
+    upgraded.close()
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    db.close()
+
+
 # -- an index written by version 1 --------------------------------------------------------------------------
 
 VERSION_1 = """

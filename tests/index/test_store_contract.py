@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from advocacy.article import Article, Entity, Passage, ThemeScore, article_id
-from advocacy.index import QueryError, SearchFilters, StoreUrlError, open_store
+from advocacy.index import (Hit, QueryError, SavedSearch, SavedSearchError, SearchFilters, StoreUrlError,
+                            open_store)
 
 
 def article(slug, *, title, text, outlet="atlas", language="en", country="MA", published="2024-05-02T08:00:00+00:00",
@@ -215,3 +216,66 @@ def test_a_new_article_is_searchable_by_meaning_at_once(store, vector_corpus):
 def test_unknown_search_mode(store):
     with pytest.raises(ValueError, match="unknown search mode"):
         store.search("x", mode="fuzzy")
+
+
+# -- saved searches and what is new since a mark ----------------------------------------------------------------
+
+def saved(name, query="refugees", **fields):
+    return SavedSearch(name=name, query=query, created_at="2025-09-01T06:00:00.000000+00:00", **fields)
+
+
+def test_saved_searches_are_kept_by_name_replaced_and_deleted(store):
+    assert store.saved_searches() == []
+    feed_hit = Hit(id="a1", score=1.0, title="Doctors treat refugees", url="http://atlas.test/a1", outlet="atlas",
+                   outlet_name="Atlas", language="en", published_at="2024-05-02T08:00:00+00:00",
+                   snippet="free **consultations**", themes=["health"])
+    store.save_search(saved("oujda-sante", "santé Oujda", mode="hybrid", emails=["comms@ngo.example"]))
+    store.save_search(saved("camps", "theme:housing", recent=[feed_hit]))
+    assert [s.name for s in store.saved_searches()] == ["camps", "oujda-sante"]
+    camps, sante = store.saved_searches()
+    assert camps.recent == [feed_hit] and camps.delivered_until is None
+    assert (sante.query, sante.mode, sante.emails) == ("santé Oujda", "hybrid", ["comms@ngo.example"])
+
+    store.save_search(saved("camps", "theme:housing", delivered_until="2025-09-02T06:00:00.000000+00:00"))
+    assert len(store.saved_searches()) == 2
+    assert store.saved_searches()[0].delivered_until == "2025-09-02T06:00:00.000000+00:00"
+    assert store.delete_search("camps") and not store.delete_search("camps")
+    assert [s.name for s in store.saved_searches()] == ["oujda-sante"]
+
+
+def test_saved_search_names_and_modes_are_checked():
+    for name in ("", "Santé", "../etc", "a b", "-x", "x" * 65):
+        with pytest.raises(SavedSearchError, match="cannot name a saved search"):
+            saved(name)
+    with pytest.raises(SavedSearchError, match="unknown search mode"):
+        saved("ok", mode="fuzzy")
+
+
+def test_what_was_indexed_after_a_mark(store, corpus):
+    def ids(query="", **bounds):
+        return {hit.id for hit in store.search(query, filters=SearchFilters(**bounds), limit=10).hits}
+
+    # Where the corpus falls depends on the backend (Elasticsearch's mark stays behind the clock by as long as a
+    # write may be on its way); what every backend owes: the mark splits the articles in two, and an article
+    # indexed after the mark was taken is on the "after" side.
+    mark = store.indexed_up_to()
+    late = article("court", title="Court hears asylum case", text="A judge heard the asylum appeal of refugees.")
+    store.upsert(late, None)
+    after, until = ids(indexed_after=mark), ids(indexed_until=mark)
+    assert late.id in after and late.id not in until
+    assert after | until == {doc.id for doc in [*corpus, late]} and not after & until
+    # The bounds combine with the query like any filter.
+    assert late.id in ids("asylum", indexed_after=mark) and ids("asylum", indexed_until=mark) == set()
+    # Indexing an article again does not move it across the mark.
+    store.upsert(corpus[0], None)
+    assert ids(indexed_after=mark) == after
+
+
+def test_min_similarity_leaves_out_what_is_found_by_meaning_only(store, vector_corpus):
+    clinic, school, camp = (doc.id for doc in vector_corpus)
+    near = store.search("anything", vector=unit(1.0, 0.0), mode="semantic", min_similarity=0.5)
+    assert [hit.id for hit in near.hits] == [clinic, camp] and near.total == 2   # camp: cosine 0.6
+    assert store.search("x", vector=unit(1.0, 0.0), mode="semantic", min_similarity=0.9).total == 1
+    # Hybrid: the word matches stay, whatever their similarity; by meaning only the close ones join them.
+    hybrid = store.search("class", vector=unit(1.0, 0.0), mode="hybrid", min_similarity=0.7)
+    assert {hit.id for hit in hybrid.hits} == {school, clinic}
