@@ -1,20 +1,16 @@
 """`advocacy alerts`: saved searches whose news reach a real SMTP server on 127.0.0.1 and an Atom feed that
 feedparser reads, on a small index written for the purpose."""
-import email
-import email.policy
 import json
-import socket
 from functools import partial
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
-aiosmtpd_smtp = pytest.importorskip("aiosmtpd.smtp")
 feedparser = pytest.importorskip("feedparser")
 
 from advocacy.alerts import add_alert, run_alerts  # noqa: E402
+from tests.smtp_server import accept_only, free_port, smtp  # noqa: E402,F401  (smtp is a fixture)
 from advocacy.article import Article, Passage, ThemeScore, article_id  # noqa: E402
 from advocacy.cli import main  # noqa: E402
 from advocacy.config import load_settings  # noqa: E402
@@ -62,50 +58,6 @@ def data_dir(tmp_path):
     directory = tmp_path / "data"
     index(directory, *CORPUS)
     return directory
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives and turns down chosen recipients."""
-
-    def __init__(self, refuse=()):
-        self.envelopes = []
-        self.refuse = set(refuse)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def message(self, index):
-        return email.message_from_bytes(self.envelopes[index].original_content, policy=email.policy.default)
-
-
-@pytest.fixture
-def smtp():
-    """Start real SMTP servers on 127.0.0.1 (on a given port, or a free one); all are stopped afterwards."""
-    started = []
-
-    def start(*, port=None, refuse=(), **options):
-        mailbox = Mailbox(refuse)
-        controller = aiosmtpd_controller.Controller(mailbox, hostname="127.0.0.1", port=port or free_port(), **options)
-        controller.start()
-        started.append(controller)
-        return controller, mailbox
-
-    yield start
-    for controller in started:
-        controller.stop()
 
 
 def write_config(tmp_path, **alerts):
@@ -200,7 +152,7 @@ def test_the_digest_and_feed_carry_what_is_new_and_only_that(tmp_path, data_dir,
     assert len(mailbox.envelopes) == 1                         # one digest per search with news and recipients
     assert mailbox.envelopes[0].mail_from == "alerts@ngo.example"
     assert mailbox.envelopes[0].rcpt_tos == [COMMS, FIELD]
-    digest = mailbox.message(0)
+    digest = mailbox.received(0)
     assert digest["Subject"] == "health: 2 new articles"
     text, html = bodies(digest)
     for slug in ("doctors", "medecins"):
@@ -230,7 +182,7 @@ def test_the_digest_and_feed_carry_what_is_new_and_only_that(tmp_path, data_dir,
     assert third.exit_code == 0, third.output
     assert "health: 1 new article\n" in third.output and "housing: nothing new" in third.output
     assert len(mailbox.envelopes) == 2
-    digest = mailbox.message(1)
+    digest = mailbox.received(1)
     assert digest["Subject"] == "health: 1 new article"
     text, _ = bodies(digest)
     assert build("clinic").title in text and "Indexed since" in text
@@ -259,7 +211,7 @@ def test_a_failed_delivery_keeps_the_mark_and_the_next_run_sends_it(tmp_path, da
     _, mailbox = smtp(port=port)                                # the mail server is back
     retried = run("alerts", "run")
     assert retried.exit_code == 0, retried.output
-    assert len(mailbox.envelopes) == 1 and mailbox.message(0)["Subject"] == "health: 2 new articles"
+    assert len(mailbox.envelopes) == 1 and mailbox.received(0)["Subject"] == "health: 2 new articles"
     marks = listed(run)
     assert marks["health"]["delivered_until"] and marks["health"]["last_error"] == ""
     assert len(parse_feed(data_dir / "feeds" / "health.xml").entries) == 2   # the same two, not repeated
@@ -290,10 +242,7 @@ def test_a_partly_refused_digest_counts_as_sent(tmp_path, data_dir, smtp):
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 def test_the_login_password_comes_from_the_named_environment_variable(tmp_path, data_dir, smtp, monkeypatch):
-    def accept(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, aiosmtpd_smtp.LoginPassword) and (auth_data.login, auth_data.password) == (
-            b"digest", b"s3cret")
-        return aiosmtpd_smtp.AuthResult(success=ok, handled=False)
+    accept = accept_only("digest", "s3cret")
 
     # Plain-text AUTH is allowed here only because the test server is on loopback.
     controller, mailbox = smtp(authenticator=accept, auth_require_tls=False, auth_required=True)

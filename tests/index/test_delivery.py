@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import ipaddress
 import socket
 import ssl
@@ -12,13 +10,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
-aiosmtpd_smtp = pytest.importorskip("aiosmtpd.smtp")
 feedparser = pytest.importorskip("feedparser")
 
 from advocacy.index.delivery import (DeliveryError, DigestSection, atom_feed, build_message,  # noqa: E402
                                      check_address, entry_id, render_digest, send_message)
 from advocacy.index.store import Hit  # noqa: E402
+from tests.smtp_server import accept_only, free_port, smtp  # noqa: E402,F401  (smtp is a fixture)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 UPDATED = dt.datetime(2025, 9, 3, 6, 0, tzinfo=dt.timezone.utc)
@@ -190,59 +187,6 @@ def test_bad_addresses_are_refused_with_the_reason(address, why):
 
 # ------------------------------------------------------------------------------------------ SMTP
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives and turns down chosen recipients."""
-
-    def __init__(self, refuse=()):
-        self.envelopes = []
-        self.refuse = set(refuse)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def received(self, index=0):
-        return email.message_from_bytes(self.envelopes[index].original_content, policy=email.policy.default)
-
-
-@pytest.fixture
-def smtp_server():
-    """Start real SMTP servers on 127.0.0.1; each call may configure its own, all are stopped afterwards."""
-    started = []
-
-    def start(*, refuse=(), **smtp_options):
-        mailbox = Mailbox(refuse)
-        controller = aiosmtpd_controller.Controller(mailbox, hostname="127.0.0.1", port=free_port(), **smtp_options)
-        controller.start()
-        started.append(controller)
-        return controller, mailbox
-
-    yield start
-    for controller in started:
-        controller.stop()
-
-
-def accept_only(user: str, password: str):
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, aiosmtpd_smtp.LoginPassword) and \
-            (auth_data.login, auth_data.password) == (user.encode(), password.encode())
-        # handled=False lets aiosmtpd answer the failure with its own 535 reply.
-        return aiosmtpd_smtp.AuthResult(success=ok, handled=False)
-    return authenticator
-
-
 @pytest.fixture
 def digest(hits):
     text, markup = render_digest([DigestSection("Santé, Oujda", "santé", hits, total_new=3)],
@@ -251,8 +195,8 @@ def digest(hits):
                          subject="Veille : 3 nouveaux articles — الصحة", text=text, html=markup)
 
 
-def test_digest_reaches_a_real_smtp_server(smtp_server, digest):
-    controller, mailbox = smtp_server()
+def test_digest_reaches_a_real_smtp(smtp, digest):
+    controller, mailbox = smtp()
     send_message(digest, host="127.0.0.1", port=controller.port, timeout=5)
     assert len(mailbox.envelopes) == 1
     envelope = mailbox.envelopes[0]
@@ -285,16 +229,16 @@ def test_silent_server_times_out(digest):
     assert str(caught.value) == f"cannot reach the mail server 127.0.0.1:{port}: no answer within 0.3 seconds"
 
 
-def test_refused_recipient(smtp_server, digest):
-    controller, mailbox = smtp_server(refuse={"comms@ngo.example", "field@ngo.example"})
+def test_refused_recipient(smtp, digest):
+    controller, mailbox = smtp(refuse={"comms@ngo.example", "field@ngo.example"})
     with pytest.raises(DeliveryError) as caught:
         send_message(digest, host="127.0.0.1", port=controller.port, timeout=5)
     assert str(caught.value) == "the mail server refused recipients comms@ngo.example, field@ngo.example"
     assert mailbox.envelopes == []
 
 
-def test_partly_refused_recipients_say_the_others_got_it(smtp_server, digest):
-    controller, mailbox = smtp_server(refuse={"field@ngo.example"})
+def test_partly_refused_recipients_say_the_others_got_it(smtp, digest):
+    controller, mailbox = smtp(refuse={"field@ngo.example"})
     with pytest.raises(DeliveryError) as caught:
         send_message(digest, host="127.0.0.1", port=controller.port, timeout=5)
     assert str(caught.value).startswith("the mail server refused recipient field@ngo.example;")
@@ -303,9 +247,9 @@ def test_partly_refused_recipients_say_the_others_got_it(smtp_server, digest):
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-def test_login(smtp_server, digest):
+def test_login(smtp, digest):
     # Plain-text AUTH is allowed here only because the test server is on loopback.
-    controller, mailbox = smtp_server(authenticator=accept_only("digest", "s3cret"), auth_require_tls=False,
+    controller, mailbox = smtp(authenticator=accept_only("digest", "s3cret"), auth_require_tls=False,
                                       auth_required=True)
     send_message(digest, host="127.0.0.1", port=controller.port, username="digest", password="s3cret", timeout=5)
     assert len(mailbox.envelopes) == 1
@@ -321,22 +265,22 @@ def test_login(smtp_server, digest):
                      timeout=5)
 
 
-def test_login_not_offered_without_tls(smtp_server, digest):
-    controller, _ = smtp_server(authenticator=accept_only("digest", "s3cret"))
+def test_login_not_offered_without_tls(smtp, digest):
+    controller, _ = smtp(authenticator=accept_only("digest", "s3cret"))
     with pytest.raises(DeliveryError, match="does not accept a login on this connection"):
         send_message(digest, host="127.0.0.1", port=controller.port, username="digest", password="s3cret",
                      timeout=5)
 
 
-def test_starttls_not_offered(smtp_server, digest):
-    controller, _ = smtp_server()
+def test_starttls_not_offered(smtp, digest):
+    controller, _ = smtp()
     with pytest.raises(DeliveryError) as caught:
         send_message(digest, host="127.0.0.1", port=controller.port, starttls=True, timeout=5)
     assert str(caught.value) == f"the mail server 127.0.0.1:{controller.port} does not offer STARTTLS"
 
 
-def test_ssl_against_a_plain_server(smtp_server, digest):
-    controller, _ = smtp_server()
+def test_ssl_against_a_plain_server(smtp, digest):
+    controller, _ = smtp()
     with pytest.raises(DeliveryError, match="TLS handshake failed"):
         send_message(digest, host="127.0.0.1", port=controller.port, ssl=True, timeout=5)
 
@@ -387,17 +331,17 @@ def trust(monkeypatch):
     return install
 
 
-def test_starttls_refuses_an_untrusted_certificate(smtp_server, digest, certificate):
+def test_starttls_refuses_an_untrusted_certificate(smtp, digest, certificate):
     _, server_context = certificate
-    controller, mailbox = smtp_server(tls_context=server_context)
+    controller, mailbox = smtp(tls_context=server_context)
     with pytest.raises(DeliveryError, match="^cannot secure the connection to .*certificate could not be verified"):
         send_message(digest, host="127.0.0.1", port=controller.port, starttls=True, timeout=5)
     assert mailbox.envelopes == []
 
 
-def test_starttls_then_login(smtp_server, digest, certificate, trust):
+def test_starttls_then_login(smtp, digest, certificate, trust):
     cert_path, server_context = certificate
-    controller, mailbox = smtp_server(tls_context=server_context, require_starttls=True,
+    controller, mailbox = smtp(tls_context=server_context, require_starttls=True,
                                       authenticator=accept_only("digest", "s3cret"), auth_required=True)
     trust(cert_path)
     send_message(digest, host="127.0.0.1", port=controller.port, starttls=True, username="digest",
@@ -405,9 +349,9 @@ def test_starttls_then_login(smtp_server, digest, certificate, trust):
     assert len(mailbox.envelopes) == 1
 
 
-def test_implicit_tls(smtp_server, digest, certificate, trust):
+def test_implicit_tls(smtp, digest, certificate, trust):
     cert_path, server_context = certificate
-    controller, mailbox = smtp_server(ssl_context=server_context)
+    controller, mailbox = smtp(ssl_context=server_context)
     trust(cert_path)
     send_message(digest, host="127.0.0.1", port=controller.port, ssl=True, timeout=5)
     assert len(mailbox.envelopes) == 1
