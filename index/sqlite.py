@@ -82,6 +82,19 @@ def _entity_name(text: str) -> str:
     return " ".join(words(text))
 
 
+def _similarities(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Dot products of the float16 passage matrix with ``vector``, as float32.
+
+    NumPy multiplies float16 matrices without BLAS, ten times slower than float32; torch, which the embedding
+    model brings along, multiplies them directly (about 60 ms for a million passages on one core)."""
+    try:
+        import torch
+    except ImportError:
+        return (matrix.astype(np.float32) @ vector.astype(np.float32)).astype(np.float32)
+    product = torch.from_numpy(matrix) @ torch.from_numpy(np.ascontiguousarray(vector, dtype=np.float16))
+    return product.float().numpy()
+
+
 class SqliteStore:
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -398,26 +411,39 @@ class SqliteStore:
         if vector.shape[0] != matrix.shape[1]:
             raise StoreError(f"the query vector has {vector.shape[0]} dimensions but the indexed passages have "
                              f"{matrix.shape[1]}: search with the embedding model the articles were indexed with")
-        similarities = matrix @ vector
+        similarities = _similarities(matrix, vector)
         sql, params = where
         if sql != "1":
             allowed = np.array([r[0] for r in self._db.execute(f"SELECT d.rowid FROM docs d WHERE {sql}", params)],
                                dtype=np.int64)
-            similarities = np.where(np.isin(docs, allowed), similarities, np.float16(-2))
-        # Best passage per article: sort passages by similarity, keep each article's first.
-        order = np.argsort(-similarities.astype(np.float32), kind="stable")
-        ranked, seen = [], set()
-        for position in order:
-            similarity = float(similarities[position])
-            if similarity <= -1.5 or min_similarity is not None and similarity < min_similarity:
+            similarities[~np.isin(docs, allowed)] = -2.0
+        floor = -1.5 if min_similarity is None else max(-1.5, min_similarity)
+        # Best passage per article, from the closest passages: sorting all of them would take longer than the
+        # product itself on a large index. The candidate pool grows until it holds k articles.
+        pool = min(len(similarities), max(256, 8 * k))
+        while True:
+            if pool < len(similarities):
+                candidates = np.argpartition(-similarities, pool - 1)[:pool]
+            else:
+                candidates = np.arange(len(similarities))
+            # Closest first; equal similarities in index order, as a full stable sort would give them.
+            candidates = candidates[np.lexsort((candidates, -similarities[candidates]))]
+            ranked, seen = [], set()
+            for position in candidates:
+                similarity = float(similarities[position])
+                if similarity < floor or similarity <= -1.5:
+                    break
+                doc = int(docs[position])
+                if doc in seen:
+                    continue
+                seen.add(doc)
+                ranked.append((doc, round(similarity, 4), int(passages[position])))
+                if len(ranked) >= k:
+                    break
+            exhausted = pool >= len(similarities) or float(similarities[candidates[-1]]) < floor
+            if len(ranked) >= k or exhausted:
                 break
-            doc = int(docs[position])
-            if doc in seen:
-                continue
-            seen.add(doc)
-            ranked.append((doc, round(similarity, 4), int(passages[position])))
-            if len(ranked) >= k:
-                break
+            pool = min(len(similarities), pool * 4)
         return ranked
 
     def _hits(self, ranked: list[tuple[int, float, int | None]], *, total: int, highlighter: Highlighter,
