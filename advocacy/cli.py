@@ -687,8 +687,19 @@ def brief(settings, template, template_path, fmt, out_path, theme, country, sinc
         raise click.UsageError("name a template (available: "
                                f"{', '.join(available_templates(settings.path_or_none('briefs', 'templates_dir')))}) "
                                "or pass --template FILE")
+    def report(verification) -> None:
+        for warning in verification.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        click.echo(verification.summary() + ".")
+
+    def report_redactions(withheld: int) -> None:
+        if withheld:
+            click.echo(f"Withheld {withheld} name{'s' if withheld != 1 else ''} of private individuals "
+                       "(briefs.redact_private_names).")
+
     path = run_brief(settings, template=chosen, fmt=fmt, out_path=Path(out_path) if out_path else None,
-                              filters=_filters(theme, (), (), country, since, until), title=title)
+                     filters=_filters(theme, (), (), country, since, until), title=title, on_verified=report,
+                     on_redacted=report_redactions)
     click.echo(f"Brief written to {path}")
 
 

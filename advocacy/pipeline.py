@@ -175,29 +175,53 @@ def run_index(settings: Settings, *, batch_size: int = 64, on_batch: Callable[[i
         return done
 
 
-def run_brief(settings, *, template: str, fmt: str, out_path: Path | None, filters, title=None) -> Path:
-    """Render ``template`` with evidence from the index and write it as ``fmt``; returns the path."""
+def run_brief(settings, *, template: str, fmt: str, out_path: Path | None, filters, title=None,
+              on_verified: Callable | None = None, on_redacted: Callable[[int], None] | None = None) -> Path:
+    """Render ``template`` with evidence from the index and write it as ``fmt``; returns the path.
+
+    The quotes and figures of the cited articles are checked against their stored text first;
+    ``on_verified`` receives the :class:`~advocacy.briefs.verification.Verification` (counts, dropped items).
+    Private people's names are then withheld from everything placed (``[briefs] redact_private_names``);
+    ``on_redacted`` receives how many were."""
     from advocacy.briefs import (BriefRequest, ThemeInfo, build_context, default_output_name, render_markdown,
                                  write_brief)
+    from advocacy.briefs.redaction import policy_from_settings, redact_placed_items
+    from advocacy.briefs.render import with_verified_items
+    from advocacy.briefs.verification import MODES, verify_sources
     from advocacy.index import open_store
     from advocacy.nlp import load_taxonomy
 
+    mode = settings.get("briefs", "unverifiable").strip().lower()
+    if mode not in MODES:
+        raise ConfigError(f"briefs.unverifiable must be one of {', '.join(MODES)}, not "
+                          f"{settings.get('briefs', 'unverifiable')!r}")
     taxonomy = load_taxonomy(settings.path_or_none("nlp", "themes_file"))
     wanted = filters.themes
     themes = [ThemeInfo(t.key, t.label_in("en"), t.description.get("en", "")) for t in taxonomy
               if not wanted or t.key in wanted]
     if wanted and len(themes) != len(set(wanted)):
         raise ConfigError(f"unknown theme in {', '.join(wanted)}; known: {', '.join(t.key for t in taxonomy)}")
+    policy = policy_from_settings(redact=settings.get("briefs", "redact_private_names"),
+                                  allow=settings.get("briefs", "redaction_allow"))
     filters.themes = []
     store = open_store(settings.store_url)
     try:
         request = BriefRequest(themes=themes, filters=filters,
-                               evidence_per_theme=settings.get("briefs", "evidence_per_theme"))
+                               evidence_per_theme=settings.get("briefs", "evidence_per_theme"), redaction=policy)
         if title:
             request.title = title
         context = build_context(store, request)
+        # Verified on the words as published, then redacted for printing.
+        verification = verify_sources(context["sources"], load=store.get, mode=mode)
+        withheld = context["redactions"] + redact_placed_items(
+            [*verification.quotes, *verification.figures], store.get, policy=policy)
     finally:
         store.close()
+    if on_verified:
+        on_verified(verification)
+    if on_redacted:
+        on_redacted(withheld)
+    context = with_verified_items(context, verification)
     markdown = render_markdown(template, context, extra_dir=settings.path_or_none("briefs", "templates_dir"))
     out_path = out_path or Workspace(settings.data_dir).briefs_dir / default_output_name(template, fmt)
     return write_brief(markdown, out_path, format=fmt, title=context["title"])

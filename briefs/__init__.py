@@ -11,11 +11,12 @@ from pathlib import Path
 
 from advocacy.briefs.errors import BriefError, TemplateNotFound, TemplateRenderError
 from advocacy.briefs.evidence import Citations, Evidence, Source, ThemeSection, select_evidence
+from advocacy.briefs.redaction import RedactionPolicy, count_redactions
 from advocacy.briefs.render import (FORMATS, available_templates, default_output_name, render_markdown,
                                     write_brief)
 from advocacy.index import SearchFilters, Store
 
-__all__ = ["BriefError", "BriefRequest", "Evidence", "FORMATS", "Source", "TemplateNotFound", "TemplateRenderError",
+__all__ = ["BriefError", "BriefRequest", "Evidence", "FORMATS", "RedactionPolicy", "Source", "TemplateNotFound", "TemplateRenderError",
            "ThemeInfo", "ThemeSection", "available_templates", "build_context", "default_output_name",
            "render_markdown", "write_brief"]
 
@@ -33,6 +34,8 @@ class BriefRequest:
     themes: list[ThemeInfo] | None = None
     filters: SearchFilters | None = None
     evidence_per_theme: int = 3
+    # Private people's names are withheld unless a policy says otherwise (do no harm by default).
+    redaction: RedactionPolicy | None = None
 
 
 def build_context(store: Store, request: BriefRequest) -> dict:
@@ -42,7 +45,8 @@ def build_context(store: Store, request: BriefRequest) -> dict:
     sections = []
     for theme in request.themes or []:
         total, evidence = select_evidence(store, theme=theme.key, filters=filters,
-                                          per_theme=request.evidence_per_theme, citations=citations)
+                                          per_theme=request.evidence_per_theme, citations=citations,
+                                          redaction=request.redaction)
         sections.append(ThemeSection(theme.key, theme.label, theme.description, total, evidence))
     outlets = store.facets("outlet", filters=filters)
     languages = store.facets("language", filters=filters)
@@ -58,4 +62,5 @@ def build_context(store: Store, request: BriefRequest) -> dict:
                      "themes": store.facets("theme", filters=filters)},
         "sources": sorted(citations.sources.values(), key=lambda s: s.number),
         "evidence_per_theme": request.evidence_per_theme,
+        "redactions": count_redactions(sections),
     }

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from advocacy.article import Article
+from advocacy.briefs.redaction import RedactionPolicy, redact_article_text
 from advocacy.index import SearchFilters, Store
 
 # A sentence ends at . ! ? or ؟, possibly followed by a closing quote; a quote alone ends nothing.
@@ -33,8 +34,10 @@ class Source:
 @dataclass
 class Evidence:
     source: Source
-    passage: str           # verbatim from the stored article text
+    passage: str           # as placed in the brief: the excerpt with private people's names withheld
     score: float
+    verbatim: str = ""     # the excerpt exactly as in the stored article text, to verify against the source
+    redactions: int = 0    # names withheld from ``passage`` (see briefs/redaction.py)
 
 
 @dataclass
@@ -87,11 +90,12 @@ def _recency(published_at: str | None, now: datetime) -> float:
 
 
 def select_evidence(store: Store, *, theme: str, filters: SearchFilters, per_theme: int, citations: Citations,
-                    candidates: int = 60) -> tuple[int, list[Evidence]]:
+                    candidates: int = 60, redaction: RedactionPolicy | None = None) -> tuple[int, list[Evidence]]:
     """(number of matching articles, chosen evidence) for one theme.
 
     Candidates are ranked by theme score, recency and whether their date is verified; the first pass takes
-    at most one article per outlet so a brief does not lean on a single newspaper.
+    at most one article per outlet so a brief does not lean on a single newspaper. Each excerpt has its
+    private people's names withheld according to ``redaction`` (by default: every private individual).
     """
     theme_filters = SearchFilters(**{**filters.__dict__, "themes": [theme]})
     result = store.search("", filters=theme_filters, limit=candidates)
@@ -119,6 +123,9 @@ def select_evidence(store: Store, *, theme: str, filters: SearchFilters, per_the
                 continue
             index = theme_score.passages[0] if theme_score.passages else 0
             passage = article.passages[min(index, len(article.passages) - 1)].text
-            chosen.append(Evidence(citations.cite(article), excerpt(passage), round(score, 3)))
+            verbatim = excerpt(passage)
+            redacted = redact_article_text(verbatim, article, policy=redaction)
+            chosen.append(Evidence(citations.cite(article), redacted.text, round(score, 3), verbatim=verbatim,
+                                   redactions=redacted.count))
             used_outlets.add(article.outlet)
     return result.total, chosen

@@ -40,6 +40,13 @@ def environment(extra_dir: Path | None = None) -> SandboxedEnvironment:
     return env
 
 
+def with_verified_items(context: dict, verification) -> dict:
+    """``context`` plus the quotes and figures that passed verification (``voices``, ``key_figures``) and
+    the :class:`~advocacy.briefs.verification.Verification` itself. Templates only ever see verified items."""
+    return {**context, "voices": verification.quotes, "key_figures": verification.figures,
+            "verification": verification}
+
+
 def render_markdown(template: str, context: dict, *, extra_dir: Path | None = None) -> str:
     """Render ``template`` (a name such as ``policy-paper``, or a path to a ``.md.j2`` file)."""
     path = Path(template)
