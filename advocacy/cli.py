@@ -666,7 +666,8 @@ def show(settings, article_id: str, as_json: bool) -> None:
 @click.argument("template", required=False)
 @click.option("--template", "template_path", type=click.Path(dir_okay=False, exists=True),
               help="A template file of your own instead of a built-in name.")
-@click.option("--format", "fmt", type=click.Choice(["md", "docx"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx", "pdf"]), default="md", show_default=True,
+              help="Markdown, a self-contained print-ready HTML page, Word, or PDF (through LibreOffice).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Output file. Default: under DATA_DIR/briefs.")
 @click.option("--theme", multiple=True, help="Only these themes (repeatable). Default: all themes.")
 @click.option("--country", multiple=True, help="Only outlets of this country code (repeatable).")

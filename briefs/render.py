@@ -1,6 +1,8 @@
 """Rendering briefs: templates are data, run in a Jinja2 sandbox, written as Markdown or DOCX."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -11,7 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from advocacy.briefs.errors import BriefError, TemplateNotFound, TemplateRenderError
 
 TEMPLATE_SUFFIX = ".md.j2"
-FORMATS = ("md", "docx")
+FORMATS = ("md", "html", "docx", "pdf")
 
 
 def builtin_templates_dir() -> Path:
@@ -91,9 +93,20 @@ def write_brief(markdown: str, out_path: Path, *, format: str, title: str) -> Pa
     if format == "md":
         out_path.write_text(markdown, encoding="utf-8")
         return out_path
-    from advocacy.briefs.docx import markdown_to_docx
+    if format == "html":
+        from advocacy.briefs.html import write_html
 
-    return markdown_to_docx(markdown, out_path, title=title)
+        return write_html(markdown, out_path, title=title)
+    from advocacy.briefs.docx import docx_to_pdf, markdown_to_docx
+
+    if format == "docx":
+        return markdown_to_docx(markdown, out_path, title=title)
+    # PDF: the Word document, converted by LibreOffice, so both share headings, notes and contents.
+    with tempfile.TemporaryDirectory(prefix="advocacy-brief-") as scratch:
+        docx = markdown_to_docx(markdown, Path(scratch) / f"{out_path.stem}.docx", title=title)
+        converted = docx_to_pdf(docx, Path(scratch))
+        shutil.move(str(converted), out_path)
+    return out_path
 
 
 def default_output_name(template: str, format: str) -> str:

@@ -161,6 +161,6 @@ def test_write_brief_docx_writes_a_word_document(tmp_path):
 
 
 def test_write_brief_refuses_an_unknown_format(tmp_path):
-    with pytest.raises(BriefError, match=r"unknown format 'pdf'; choose one of md, docx"):
-        write_brief("# x\n", tmp_path / "brief.pdf", format="pdf", title="x")
-    assert not (tmp_path / "brief.pdf").exists()
+    with pytest.raises(BriefError, match=r"unknown format 'odt'; choose one of md, html, docx, pdf"):
+        write_brief("# x\n", tmp_path / "brief.odt", format="odt", title="x")
+    assert not (tmp_path / "brief.odt").exists()

@@ -203,3 +203,29 @@ def test_the_brief_command_fails_on_unverifiable_items_when_configured(data_dir)
     assert "Traceback" not in result.output and not (data_dir / "paper.md").exists()
     bad = brief(data_dir, env={"ADVOCACY_BRIEFS_UNVERIFIABLE": "sometimes"})
     assert bad.exit_code == 1 and "briefs.unverifiable must be one of drop, fail, not 'sometimes'" in bad.output
+
+
+def test_html_and_pdf_briefs(data_dir):
+    import shutil as _shutil
+
+    result = CliRunner().invoke(main, ["--data-dir", str(data_dir), "brief", "policy-paper", "--theme", "health",
+                                       "--format", "html", "--out", str(data_dir / "paper.html")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = (data_dir / "paper.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<h2>Key figures</h2>" in page and "<style>" in page
+    assert "<script" not in page and "http-equiv" not in page  # nothing runs, nothing is fetched
+    if not (_shutil.which("soffice") or _shutil.which("libreoffice")):
+        pytest.skip("LibreOffice is not installed (scripts/setup installs it)")
+    result = CliRunner().invoke(main, ["--data-dir", str(data_dir), "brief", "policy-paper", "--theme", "health",
+                                       "--format", "pdf", "--out", str(data_dir / "paper.pdf")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert (data_dir / "paper.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_raw_html_in_an_article_is_shown_as_text_in_an_html_brief():
+    from advocacy.briefs.html import markdown_to_html
+
+    page = markdown_to_html('> "<script>alert(1)</script>" said <b>someone</b>', title="<Brief>")
+    assert "<script>" not in page and "&lt;script&gt;" in page and "<title>&lt;Brief&gt;</title>" in page
