@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from advocacy.article import Article, Entity, Passage, ThemeScore, article_id
+from advocacy.article import Article, Entity, ThemeScore, article_id
 from advocacy.briefs.errors import BriefError
 from advocacy.briefs.evidence import Citations, select_evidence
 from advocacy.briefs.redaction import (RedactionPolicy, count_redactions, is_public, policy_from_settings, redact,
                                        redact_article_text, redact_texts)
 from advocacy.index import SearchFilters
 from advocacy.index.sqlite import SqliteStore
+from tests.briefs.articles import paragraph_passages
 
 
 def person(slug, name, *mentions):
@@ -165,12 +166,7 @@ def test_policy_from_settings():
 
 def article_with(text, *entities, language="en"):
     url = f"https://tribune.test/news/{abs(hash(text))}.html"
-    paragraphs = text.split("\n\n")
-    passages, start = [], 0
-    for index, paragraph in enumerate(paragraphs):
-        start = text.index(paragraph, start)
-        passages.append(Passage(index, paragraph, start, start + len(paragraph)))
-        start += len(paragraph)
+    passages = paragraph_passages(text)
     return Article(id=article_id(url), url=url, canonical_url=url, outlet="tribune", outlet_name="The Rabat Tribune",
                    country="MA", title="Refused at the hospital", text=text, published_at="2024-05-02T08:30:00+00:00",
                    published_at_source="page-metadata", fetched_at="2024-05-20T10:00:00+00:00", language=language,

@@ -4,11 +4,12 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from advocacy.article import Article, Figure, Passage, Quote, ThemeScore, article_id
+from advocacy.article import Article, Figure, Quote, ThemeScore, article_id
 from advocacy.briefs.evidence import Citations
 from advocacy.briefs.verification import UnverifiableEvidence, locate, normalise, verify_sources
 from advocacy.cli import main
 from advocacy.index.sqlite import SqliteStore
+from tests.briefs.articles import paragraph_passages
 
 TEXT_EN = (
     "Hospitals in Oujda turned away 326 migrants in March, according to the regional health observatory.\n\n"
@@ -39,12 +40,7 @@ def figure(text: str, written: str, value: float, unit: str, sentence: str) -> F
 def make_article(key: str, outlet: str, outlet_name: str, text: str, *, language: str = "en",
                  quotes=(), figures=()) -> Article:
     url = f"https://{outlet}.test/news/{key}.html"
-    paragraphs = text.split("\n\n")
-    passages, start = [], 0
-    for index, paragraph in enumerate(paragraphs):
-        start = text.index(paragraph, start)
-        passages.append(Passage(index, paragraph, start, start + len(paragraph)))
-        start += len(paragraph)
+    passages = paragraph_passages(text)
     return Article(id=article_id(url), url=url, canonical_url=url, outlet=outlet, outlet_name=outlet_name,
                    country="MA", title=f"Story {key}", text=text, published_at="2024-05-02T08:30:00+00:00",
                    published_at_source="page-metadata", fetched_at="2024-05-20T10:00:00+00:00", language=language,
