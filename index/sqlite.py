@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from advocacy.article import Article
+from advocacy.index import analytics
 from advocacy.index.errors import StoreError
 from advocacy.index.highlight import Highlighter
 from advocacy.index.query import (INDEX_TOKENIZER, MatchAll, index_text, parse, ranking_fts, requires_text,
@@ -352,6 +353,14 @@ class SqliteStore:
             sql = (f"SELECT {column}, COUNT(*) FROM docs d WHERE {where} GROUP BY {column} "
                    f"ORDER BY COUNT(*) DESC, {column}")
         return dict(self._db.execute(sql, params).fetchall())
+
+    def attention(self, query: str = "", *, filters: SearchFilters | None = None, by: str = "week") -> list[dict]:
+        return analytics.attention(self._db, where=self.where(query, filters), by=by,
+                         since=filters.since if filters else None, until=filters.until if filters else None)
+
+    def share_of_voice(self, query: str = "", *, filters: SearchFilters | None = None,
+                       limit: int = 10) -> list[dict]:
+        return analytics.share_of_voice(self._db, where=self.where(query, filters), limit=limit)
 
     def passages_with_vectors(self, ids: list[str] | None = None):
         """(article id, passage index, text, vector) for the given articles (all when None)."""

@@ -118,6 +118,13 @@ class Store(Protocol):
                        filters: SearchFilters | None = None) -> SearchResult: ...
     def facets(self, field: str, *, query: str = "", filters: SearchFilters | None = None) -> dict[str, int]: ...
     def count(self) -> int: ...
+    def attention(self, query: str = "", *, filters: SearchFilters | None = None, by: str = "week") -> list[dict]:
+        """Matching articles per day, week or month next to all articles of that period:
+        ``[{"period", "count", "total", "share"}]``, zero-filled, periods labelled by their first day."""
+    def share_of_voice(self, query: str = "", *, filters: SearchFilters | None = None,
+                       limit: int = 10) -> list[dict]:
+        """The organisations the matching articles name most: ``[{"entity", "name", "articles", "mentions",
+        "exposure", "share", "exposure_share"}]`` (see :func:`advocacy.index.analytics.share_of_voice`)."""
     def indexed_up_to(self) -> str:
         """A timestamp() such that every article indexed at or before it can be searched now, and every article
         indexed from now on gets a later one: where "new since the last run" ends."""

@@ -137,6 +137,25 @@ def test_facets(store, corpus):
         store.facets("colour")
 
 
+def test_attention_over_time_counts_matches_against_all_articles(store, corpus):
+    monthly = store.attention("migrant*", by="month", filters=SearchFilters(since="2023-01-01", until="2025-09-30"))
+    assert len(monthly) == 33 and monthly[0]["period"] == "2023-01-01" and monthly[-1]["period"] == "2025-09-01"
+    assert {row["period"]: row["count"] for row in monthly if row["count"]} == {"2023-01-01": 1, "2025-09-01": 1}
+    may = next(row for row in monthly if row["period"] == "2024-05-01")
+    assert may == {"period": "2024-05-01", "count": 0, "total": 1, "share": 0.0}
+    weekly = store.attention("theme:health", by="week")
+    assert weekly == [{"period": "2024-04-29", "count": 1, "total": 1, "share": 1.0}]
+    with pytest.raises(ValueError, match="week"):
+        store.attention("", by="fortnight")
+
+
+def test_share_of_voice_among_organisations(store, corpus):
+    rows = store.share_of_voice("migrant*")
+    assert [(row["entity"], row["name"], row["articles"], row["share"]) for row in rows] == [
+        ("org:unhcr", "UNHCR", 2, 1.0)]
+    assert store.share_of_voice("nothing-matches-this") == []
+
+
 def test_delete(store, corpus):
     assert store.delete(corpus[2].id)
     assert not store.delete(corpus[2].id)
