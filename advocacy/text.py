@@ -15,6 +15,20 @@ from typing import Iterable, Mapping
 _ARABIC_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")  # harakat, dagger alef, tatweel
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'"})
+
+
+def translator(table: dict[int, str]):
+    """``str.translate`` with ``table``, skipped when the text holds none of its characters: translate
+    looks every character up in a dict, which makes it the slowest step of folding a long text."""
+    present = re.compile("[" + re.escape("".join(map(chr, table))) + "]").search
+
+    def translate(text: str) -> str:
+        return text.translate(table) if present(text) else text
+    return translate
+
+
+_straighten_apostrophes = translator(_APOSTROPHES)
+_unify_arabic_letters = translator(_ARABIC_LETTERS)
 _ARABIC_CHAR = re.compile("[\u0600-\u06ff]")
 
 
@@ -26,11 +40,11 @@ _LATIN_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u
 def fold(text: str) -> str:
     """Case-, accent- and Arabic-variant-insensitive form of ``text`` for matching (not for display)."""
     if text.isascii():
-        return text.translate(_APOSTROPHES).casefold()
-    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+        return _straighten_apostrophes(text).casefold()
+    text = unicodedata.normalize("NFKD", _straighten_apostrophes(text))
     text = _LATIN_COMBINING.sub("", text)
     text = _ARABIC_DIACRITICS.sub("", text)
-    return unicodedata.normalize("NFC", text).translate(_ARABIC_LETTERS).casefold()
+    return _unify_arabic_letters(unicodedata.normalize("NFC", text)).casefold()
 
 
 @lru_cache(maxsize=8192)

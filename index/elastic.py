@@ -67,6 +67,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Iterable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import numpy as np
@@ -663,6 +664,19 @@ class ElasticsearchStore:
         return items
 
     def upsert(self, article: Article, vectors: np.ndarray | None = None) -> None:
+        self._bulk(self._upsert_operations(article, vectors), f"indexing article {article.id}")
+
+    def upsert_many(self, items: Iterable[tuple[Article, np.ndarray | None]]) -> int:
+        operations: list[dict] = []
+        count = 0
+        for article, vectors in items:
+            operations += self._upsert_operations(article, vectors)
+            count += 1
+        if operations:
+            self._bulk(operations, f"indexing {count} article{'s' if count != 1 else ''}")
+        return count
+
+    def _upsert_operations(self, article: Article, vectors: np.ndarray | None) -> list[dict]:
         vectors = None if vectors is None else np.asarray(vectors, dtype=np.float32)
         if vectors is not None and vectors.ndim == 1:
             vectors = vectors.reshape(1, -1)
@@ -707,7 +721,7 @@ class ElasticsearchStore:
             if stale not in indexes:
                 operations.append({"delete": {"_index": self._passages, "_id": f"{article.id}:{stale}"}})
         operations += [{"index": {"_index": self._articles, "_id": article.id}}, document]
-        self._bulk(operations, f"indexing article {article.id}")
+        return operations
 
     def delete(self, id: str) -> bool:
         slots = self._passage_slots(id)

@@ -29,10 +29,11 @@ import datetime as _dt
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable, Union
 
 from advocacy.index.errors import QueryError
-from advocacy.text import fold
+from advocacy.text import translator, fold
 
 __all__ = [
     "FIELDS", "INDEX_TOKENIZER", "QUERY_LANGUAGES", "And", "Field", "MatchAll", "Not", "Or", "Phrase",
@@ -96,6 +97,7 @@ _EXTRA_FOLDING = str.maketrans({
     **{arabic: str(digit) for digit, arabic in enumerate("٠١٢٣٤٥٦٧٨٩")},
     **{persian: str(digit) for digit, persian in enumerate("۰۱۲۳۴۵۶۷۸۹")},
 })
+_extra_folding = translator(_EXTRA_FOLDING)
 _WORD = re.compile(r"[^\W_]+")
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")
 
@@ -107,7 +109,7 @@ def normalise_text(text: str) -> str:
     ta marbuta, alef maqsura, harakat and tatweel), hamza seats are unified, œ/æ are spelt out and
     Arabic-Indic digits become 0-9. Anything indexed must pass through this very function.
     """
-    return fold(text).translate(_EXTRA_FOLDING)
+    return _extra_folding(fold(text))
 
 
 def words(text: str) -> list[str]:
@@ -212,12 +214,16 @@ def stem(word: str, language: str) -> str:
       "اجءين" and does not meet the others.
     * Any other language, digits and words of three letters or fewer are left alone.
     """
-    word = normalise_text(word)
+    return _stem_normalised(normalise_text(word), (language or "").lower()[:2])
+
+
+# Indexing stems every word of every article; news vocabulary repeats, so most calls are cache hits.
+@lru_cache(maxsize=262_144)
+def _stem_normalised(word: str, language: str) -> str:
     if not word or not word.isalpha():
         return word
     if _ARABIC.search(word):
         return _stem_ar(word)
-    language = (language or "").lower()[:2]
     if language == "en":
         return _stem_en(word)
     if language == "fr":
@@ -231,7 +237,8 @@ def index_text(text: str, language: str) -> tuple[str, str]:
     Both hold the same number of words in the same order, so a phrase matches in either column.
     """
     tokens = words(text)
-    return " ".join(tokens), " ".join(stem(token, language) for token in tokens)
+    language = (language or "").lower()[:2]
+    return " ".join(tokens), " ".join([_stem_normalised(token, language) for token in tokens])
 
 
 # The languages whose stems a query word is looked up under.

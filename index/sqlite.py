@@ -18,6 +18,7 @@ import json
 import sqlite3
 import time
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -175,38 +176,50 @@ class SqliteStore:
     # -- writing ---------------------------------------------------------------------------------------
 
     def upsert(self, article: Article, vectors: np.ndarray | None = None) -> None:
+        self.upsert_many([(article, vectors)])
+
+    def upsert_many(self, items: Iterable[tuple[Article, np.ndarray | None]]) -> int:
+        """Upsert every (article, passage vectors) pair in one transaction: all of them or, if anything fails
+        or the process dies, none. Several hundred at a time load several times faster than one by one."""
         self._vectors = None
-        record = json.dumps(article.to_dict(), ensure_ascii=False)
+        count = 0
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            row = self._db.execute("SELECT rowid FROM docs WHERE id=?", (article.id,)).fetchone()
-            values = (article.outlet, article.outlet_name, article.country, article.language,
-                      article.published_at, article.canonical_url or article.url, article.title, record)
-            if row:
-                doc = row[0]
-                self._remove_children(doc)
-                self._db.execute("""UPDATE docs SET outlet=?, outlet_name=?, country=?, language=?, published_at=?,
-                                    url=?, title=?, record=? WHERE rowid=?""", (*values, doc))
-            else:
-                # Stamped under the write lock, so times grow in commit order (see indexed_up_to). An update
-                # keeps the first time: re-tagging an article must not make it new again for saved searches.
-                doc = self._db.execute("""INSERT INTO docs (outlet, outlet_name, country, language, published_at,
-                                          url, title, record, id, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?)""",
-                                       (*values, article.id, timestamp())).lastrowid
-            self._index_words(doc, article)
-            self._db.executemany("INSERT INTO doc_themes VALUES (?,?,?)",
-                                 [(doc, t.theme, t.score) for t in article.themes])
-            self._db.executemany("INSERT INTO doc_entities VALUES (?,?,?,?)",
-                                 [(doc, e.id, e.type, e.count) for e in article.entities])
-            self._db.executemany(
-                "INSERT INTO passages VALUES (?,?,?,?,?,?)",
-                [(doc, p.index, p.text, p.start, p.end,
-                  vectors[p.index].astype(np.float32).tobytes() if vectors is not None and p.index < len(vectors)
-                  else None) for p in article.passages])
+            for article, vectors in items:
+                self._write(article, vectors)
+                count += 1
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        return count
+
+    def _write(self, article: Article, vectors: np.ndarray | None) -> None:
+        record = json.dumps(article.to_dict(), ensure_ascii=False)
+        row = self._db.execute("SELECT rowid FROM docs WHERE id=?", (article.id,)).fetchone()
+        values = (article.outlet, article.outlet_name, article.country, article.language,
+                  article.published_at, article.canonical_url or article.url, article.title, record)
+        if row:
+            doc = row[0]
+            self._remove_children(doc)
+            self._db.execute("""UPDATE docs SET outlet=?, outlet_name=?, country=?, language=?, published_at=?,
+                                url=?, title=?, record=? WHERE rowid=?""", (*values, doc))
+        else:
+            # Stamped under the write lock, so times grow in commit order (see indexed_up_to). An update
+            # keeps the first time: re-tagging an article must not make it new again for saved searches.
+            doc = self._db.execute("""INSERT INTO docs (outlet, outlet_name, country, language, published_at,
+                                      url, title, record, id, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                                   (*values, article.id, timestamp())).lastrowid
+        self._index_words(doc, article)
+        self._db.executemany("INSERT INTO doc_themes VALUES (?,?,?)",
+                             [(doc, t.theme, t.score) for t in article.themes])
+        self._db.executemany("INSERT INTO doc_entities VALUES (?,?,?,?)",
+                             [(doc, e.id, e.type, e.count) for e in article.entities])
+        self._db.executemany(
+            "INSERT INTO passages VALUES (?,?,?,?,?,?)",
+            [(doc, p.index, p.text, p.start, p.end,
+              vectors[p.index].astype(np.float32).tobytes() if vectors is not None and p.index < len(vectors)
+              else None) for p in article.passages])
 
     def _index_words(self, doc: int, article: Article) -> None:
         """The article's row of the full-text table and its entity names (inside the caller's transaction)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Iterable, Protocol
 
 import numpy as np
 
@@ -103,6 +103,9 @@ class Store(Protocol):
     """What the rest of Advocacy Monitor may ask of an index. Upserts are idempotent by article id."""
 
     def upsert(self, article: Article, vectors: np.ndarray | None = None) -> None: ...
+    def upsert_many(self, items: Iterable[tuple[Article, np.ndarray | None]]) -> int:
+        """Upsert many (article, passage vectors) pairs at once, as one write where the backend allows;
+        returns how many."""
     def get(self, id: str) -> Article | None: ...
     def delete(self, id: str) -> bool: ...
     def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10, offset: int = 0,

@@ -315,3 +315,17 @@ def test_an_index_from_a_newer_version_is_refused(tmp_path):
     db.close()
     with pytest.raises(StoreError, match="newer Advocacy Monitor"):
         SqliteStore(path)
+
+
+def test_a_batch_that_fails_part_way_leaves_nothing_behind(tmp_path):
+    store = SqliteStore(tmp_path / "index.db")
+    store.upsert(build("doctors"), vectors("doctors"))
+    broken = build("ecoles")
+    broken.title = None          # refused by the docs table (NOT NULL), after "medecins" was written
+    with pytest.raises(sqlite3.IntegrityError):
+        store.upsert_many([(build("medecins"), vectors("medecins")), (broken, vectors("ecoles"))])
+    assert store.ids() == [build("doctors").id]
+    assert store.search("médecins").total == 0
+    store.upsert_many([(build("medecins"), vectors("medecins")), (build("ecoles"), vectors("ecoles"))])
+    assert store.count() == 3
+    store.close()

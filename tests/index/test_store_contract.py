@@ -70,6 +70,18 @@ def test_upsert_is_idempotent_by_id(store, corpus):
     assert store.search("updated").total == 1
 
 
+def test_upsert_many_writes_a_batch_and_stays_idempotent(store):
+    docs = [article(f"batch-{n}", title=f"Clinic number {n} opens for migrants", text=f"Clinic {n} treats migrants.")
+            for n in range(5)]
+    assert store.upsert_many((doc, np.ones((1, 4), dtype=np.float32)) for doc in docs) == 5
+    docs[0].title = "Clinic number 0 closes"
+    assert store.upsert_many([(doc, None) for doc in docs[:2]]) == 2
+    assert store.count() == 5
+    assert store.get(docs[0].id).title == "Clinic number 0 closes"
+    assert store.search("clinic").total == 5 and store.search("closes").total == 1
+    assert store.upsert_many([]) == 0
+
+
 def test_keyword_search_ranks_and_highlights(store, corpus):
     result = store.search("refugees doctors")
     assert result.total == 1
