@@ -674,10 +674,17 @@ def show(settings, article_id: str, as_json: bool) -> None:
 @click.option("--since", help="Evidence published on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Evidence published on or before this date (YYYY-MM-DD).")
 @click.option("--title", default=None, help="Title of the brief.")
+@click.option("--inputs", "inputs_path", type=click.Path(dir_okay=False, exists=True),
+              help="Your position, arguments, asks and recommendations (YAML or Markdown; see the README).")
+@click.option("--citations", type=click.Choice(["numbered", "author-date"]), default=None,
+              help="Citation style: [3] or (Le Matin 2024a). Default: briefs.citation_style.")
 @click.pass_obj
-@example("advocacy brief policy-paper --format docx --out policy.docx --since 2024-01-01")
-def brief(settings, template, template_path, fmt, out_path, theme, country, since, until, title) -> None:
-    """Write a brief (policy paper, …) from the indexed evidence, as Markdown or Word.
+@example("advocacy brief position-paper --inputs position.yaml --citations author-date --format docx "
+         "--out position.docx --since 2024-01-01")
+def brief(settings, template, template_path, fmt, out_path, theme, country, since, until, title, inputs_path,
+          citations) -> None:
+    """Write a brief (policy paper, position paper, media digest, …) from the indexed evidence, with
+    citations and charts, as Markdown, HTML, Word or PDF.
 
     TEMPLATE is a built-in template name such as policy-paper; a wrong name lists the available ones."""
     from advocacy.briefs import available_templates
@@ -700,7 +707,8 @@ def brief(settings, template, template_path, fmt, out_path, theme, country, sinc
 
     path = run_brief(settings, template=chosen, fmt=fmt, out_path=Path(out_path) if out_path else None,
                      filters=_filters(theme, (), (), country, since, until), title=title, on_verified=report,
-                     on_redacted=report_redactions)
+                     on_redacted=report_redactions, inputs=Path(inputs_path) if inputs_path else None,
+                     citations=citations)
     click.echo(f"Brief written to {path}")
 
 

@@ -150,7 +150,7 @@ def _enrich_batches(ledger, enricher, *, batch_size: int, total: int, on_batch) 
     return done
 
 
-def run_index(settings: Settings, *, batch_size: int = 64, on_batch: Callable[[int, int], None] | None = None) -> int:
+def run_index(settings: Settings, *, batch_size: int = 256, on_batch: Callable[[int, int], None] | None = None) -> int:
     """Index every enriched article in the configured store; returns how many were indexed."""
     from advocacy.index import open_store
 
@@ -162,9 +162,9 @@ def run_index(settings: Settings, *, batch_size: int = 64, on_batch: Callable[[i
         done = 0
         try:
             while batch := ledger.behind("enriched", limit=batch_size):
-                for article, vectors in batch:
+                for article, _ in batch:
                     article.stage = "indexed"
-                    store.upsert(article, vectors)
+                store.upsert_many(batch)
                 # Marked only after the store holds them: a kill in between re-upserts, which is harmless.
                 ledger.set_stage([article.id for article, _ in batch], "indexed")
                 done += len(batch)
@@ -176,17 +176,23 @@ def run_index(settings: Settings, *, batch_size: int = 64, on_batch: Callable[[i
 
 
 def run_brief(settings, *, template: str, fmt: str, out_path: Path | None, filters, title=None,
-              on_verified: Callable | None = None, on_redacted: Callable[[int], None] | None = None) -> Path:
+              on_verified: Callable | None = None, on_redacted: Callable[[int], None] | None = None,
+              inputs: Path | None = None, citations: str | None = None) -> Path:
     """Render ``template`` with evidence from the index and write it as ``fmt``; returns the path.
 
+    ``inputs`` is the author's file (position, arguments, asks, recommendations; see
+    :mod:`advocacy.briefs.inputs`); ``citations`` a citation style, else ``[briefs] citation_style``.
     The quotes and figures of the cited articles are checked against their stored text first;
     ``on_verified`` receives the :class:`~advocacy.briefs.verification.Verification` (counts, dropped items).
     Private people's names are then withheld from everything placed (``[briefs] redact_private_names``);
-    ``on_redacted`` receives how many were."""
-    from advocacy.briefs import (BriefRequest, ThemeInfo, build_context, default_output_name, render_markdown,
-                                 write_brief)
+    ``on_redacted`` receives how many were. Charts the template places are written beside a Markdown brief
+    and embedded in the other formats."""
+    from advocacy.briefs import (BriefRequest, InputsError, ThemeInfo, build_context, default_output_name,
+                                 load_inputs, render_markdown, template_variables, write_brief)
+    from advocacy.briefs.charts import placed_images
+    from advocacy.briefs.citations import CITATION_STYLES
     from advocacy.briefs.redaction import policy_from_settings, redact_placed_items
-    from advocacy.briefs.render import with_verified_items
+    from advocacy.briefs.render import chart_prefix, with_verified_items
     from advocacy.briefs.verification import MODES, verify_sources
     from advocacy.index import open_store
     from advocacy.nlp import load_taxonomy
@@ -195,19 +201,39 @@ def run_brief(settings, *, template: str, fmt: str, out_path: Path | None, filte
     if mode not in MODES:
         raise ConfigError(f"briefs.unverifiable must be one of {', '.join(MODES)}, not "
                           f"{settings.get('briefs', 'unverifiable')!r}")
+    style = (citations or settings.get("briefs", "citation_style")).strip().lower()
+    if style not in CITATION_STYLES:
+        raise ConfigError(f"briefs.citation_style must be one of {', '.join(CITATION_STYLES)}, not "
+                          f"{citations or settings.get('briefs', 'citation_style')!r}")
+    diversity = settings.get("briefs", "mmr_lambda")
+    if not 0 <= diversity <= 1:
+        raise ConfigError(f"briefs.mmr_lambda must be between 0 and 1, not {diversity!r}")
     taxonomy = load_taxonomy(settings.path_or_none("nlp", "themes_file"))
     wanted = filters.themes
     themes = [ThemeInfo(t.key, t.label_in("en"), t.description.get("en", "")) for t in taxonomy
               if not wanted or t.key in wanted]
     if wanted and len(themes) != len(set(wanted)):
         raise ConfigError(f"unknown theme in {', '.join(wanted)}; known: {', '.join(t.key for t in taxonomy)}")
+    author = load_inputs(inputs) if inputs else None
+    for argument in author.arguments if author else ():
+        if argument.theme and argument.theme not in {t.key for t in taxonomy}:
+            raise InputsError(f"inputs file {inputs}: unknown theme {argument.theme!r} in argument "
+                              f"“{argument.claim[:60]}”; known: {', '.join(t.key for t in taxonomy)}")
+    extra_dir = settings.path_or_none("briefs", "templates_dir")
+    # Known before gathering anything, so a brief only searches for (and cites) what its template shows.
+    needs = template_variables(template, extra_dir=extra_dir)
+    out_path = out_path or Workspace(settings.data_dir).briefs_dir / default_output_name(template, fmt)
     policy = policy_from_settings(redact=settings.get("briefs", "redact_private_names"),
                                   allow=settings.get("briefs", "redaction_allow"))
     filters.themes = []
     store = open_store(settings.store_url)
     try:
         request = BriefRequest(themes=themes, filters=filters,
-                               evidence_per_theme=settings.get("briefs", "evidence_per_theme"), redaction=policy)
+                               evidence_per_theme=settings.get("briefs", "evidence_per_theme"), redaction=policy,
+                               inputs=author, citation_style=style, diversity=diversity,
+                               chart_prefix=chart_prefix(out_path), needs=needs,
+                               digest_days=settings.get("briefs", "digest_days"),
+                               top_stories=settings.get("briefs", "top_stories"))
         if title:
             request.title = title
         context = build_context(store, request)
@@ -222,9 +248,9 @@ def run_brief(settings, *, template: str, fmt: str, out_path: Path | None, filte
     if on_redacted:
         on_redacted(withheld)
     context = with_verified_items(context, verification)
-    markdown = render_markdown(template, context, extra_dir=settings.path_or_none("briefs", "templates_dir"))
-    out_path = out_path or Workspace(settings.data_dir).briefs_dir / default_output_name(template, fmt)
-    return write_brief(markdown, out_path, format=fmt, title=context["title"])
+    markdown = render_markdown(template, context, extra_dir=extra_dir)
+    return write_brief(markdown, out_path, format=fmt, title=context["title"],
+                       images=placed_images(context["charts"], markdown))
 
 
 def _enricher(settings: Settings, *, learned: bool | None = None):

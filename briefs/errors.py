@@ -11,3 +11,7 @@ class TemplateNotFound(BriefError):
 
 class TemplateRenderError(BriefError):
     """A template failed to render, or tried something the sandbox forbids."""
+
+
+class InputsError(BriefError):
+    """The author's inputs file (position, arguments, asks, recommendations) cannot be read or is malformed."""

@@ -38,7 +38,7 @@ _OFFICE = (
     "fondateur|fondatrice|manager|gérante?|administrator|administrat(?:eur|rice)|rapporteur|rapporteuse|"
     "researcher|chercheur|chercheuse|professor|professeure?|member of parliament|parliamentarian|"
     "parlementaire|vice-president|vice-présidente?|adviser|advisor|conseill(?:er|ère)|inspector|inspecteur|"
-    "inspectrice|superintendent|police chief|préfète?|préfet|caïd|pacha"
+    "inspectrice|superintendent|police chief|préfète?|préfet|caïd|pacha|chargée? (?:de|d['’]|des|du)"
 )
 # Professions that make a person public only when the article ties them to an organisation.
 _PROFESSION = (
@@ -203,6 +203,8 @@ def redact(text: str, *, people: Iterable[Entity], language: str = "en", context
             continue
         if is_public(person, context, language=language, organisations=organisations):
             continue
+        if is_place(person, context):
+            continue
         withheld.append(person)
     if not withheld:
         return Redacted(text)
@@ -238,6 +240,27 @@ def _sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     return before, after.start() + 1 if after else len(text)
 
 
+# Before a name, words that make it a place the people finder took for a person ("In Khartoum I was a
+# student", "le quartier Sania Ramel").
+_PLACE_BEFORE = re.compile(r"(?:\b(?:in|near|outside)|\b(?:quartier|ville|région|province|commune|localité|village"
+                           r"|camp|cercle|wilaya|préfecture)(?:\s+(?:de|du|des|d['’]))?|\b(?:au|en))\s*$", re.I)
+# "Me Houda Lamrani": the title French lawyers carry when they act as such.
+_LAWYER_TITLE = re.compile(r"^(?:Me|Maître)\s", re.I)
+# A lawyer acting for clients in a case speaks in a professional capacity, organisation or not.
+_COUNSEL = re.compile(r"\b(?:lawyer|attorney|avocate?)\s+(?:for|representing|of|de|des|du|d['’])\s+(?:[\w'’-]+\s+){0,3}?"
+                      r"(?:parties civiles|partie civile|plaignante?s?|familles?|victimes|plaintiffs?|famil(?:y|ies)|"
+                      r"victims|defendants?|accusée?s?|prévenue?s?)\b", re.I)
+# In a relative clause about the person ("who works for UNHCR", "qui travaille au HCR"), their own work.
+_OWN_WORK = re.compile(r"\b(?:works?|worked|follows|heads|leads|runs|coordinates|manages|oversees|travaille|dirige|"
+                       r"coordonne|suit|gère|représente|supervise)\b", re.I)
+
+
+def is_place(person: Entity, context: str) -> bool:
+    """True when every mention of ``person`` reads as a place: after "in", "à", "le quartier"…"""
+    found = _occurrences(surface_forms(person), context)
+    return bool(found) and all(_PLACE_BEFORE.search(context[max(0, start - 40):start]) for start, _ in found)
+
+
 def is_public(person: Entity, context: str, *, language: str = "en", organisations: Iterable[str] = ()) -> bool:
     """True when some mention of ``person`` in ``context`` gives them an office or ties their profession to
     an organisation, and none describes them as a private individual."""
@@ -247,6 +270,8 @@ def is_public(person: Entity, context: str, *, language: str = "en", organisatio
         first, last = _sentence_span(context, start, end)
         before, after = context[max(first, start - 90):start], context[end:min(last, end + 120)]
         verdict = _verdict(before, after, language=language, organisations=organisations)
+        if verdict is None and _LAWYER_TITLE.match(context[start:end]):
+            verdict = "public"
         public |= verdict == "public"
         private |= verdict == "private"
     return public and not private
@@ -262,14 +287,21 @@ def _verdict(before: str, after: str, *, language: str, organisations: list[str]
     if apposition:
         clause = re.split(r"[,;:)]", apposition.group(1), maxsplit=1)[0]
         if re.match(r"(?:who|whose|which|qui|dont|que|qu['’])\b", clause, re.I):
-            # A relative clause ("whose lawyer", "dont le directeur") gives someone else's role.
-            return "private" if _STATUS_RX.search(clause) or _AGE_RX.search(clause) else None
+            # A relative clause ("whose lawyer", "dont le directeur") gives someone else's role, except when
+            # it says where the person works ("who follows education programmes at UNHCR").
+            if _STATUS_RX.search(clause) or _AGE_RX.search(clause):
+                return "private"
+            if (re.match(r"(?:who|qui)\b", clause, re.I) and _OWN_WORK.search(clause)
+                    and _tied_to_organisation(clause, organisations)):
+                return "public"
+            return None
         head = " ".join(clause.split()[:6])
         if re.match(r"\s*\d{1,2}\b", apposition.group(1)) or _AGE_RX.search(head):
             return "private"
         office, profession = _OFFICE_RX.search(head), _PROFESSION_RX.search(head)
         status, nationality = _STATUS_RX.search(head), _NATIONALITY_RX.search(head)
-        role = office or (profession if _tied_to_organisation(clause, organisations) else None)
+        tied = _tied_to_organisation(clause, organisations) or _COUNSEL.search(head)
+        role = office or (profession if tied else None)
         described = min((m.start() for m in (status, nationality) if m), default=None)
         if role and (described is None or role.start() < described):
             return "public"

@@ -254,3 +254,46 @@ def test_the_brief_withholds_private_names_by_default_and_says_how_many(tmp_path
     assert "We slept in the park for three nights" in paper  # the quote stays, its speaker does not
     output, paper = brief(env={"ADVOCACY_BRIEFS_REDACTION_ALLOW": "Moussa Keita"})
     assert "Withheld" not in output and "Moussa Keita" in paper
+
+
+# --- places and roles the people finder or the role reading used to miss ----------------------------------------
+
+def test_a_place_taken_for_a_person_is_not_withheld():
+    khartoum = person("khartoum", "Khartoum")
+    text = '"In Khartoum I was a student. In Morocco I wanted to learn a trade," he said.'
+    assert redacted(text, khartoum).text == text
+    sania = person("sania-ramel", "Sania Ramel")
+    text = "Dans l'atelier du centre de formation du quartier Sania Ramel, des stagiaires soudent des tuyaux."
+    assert redacted(text, sania, language="fr").text == text
+    # Spoken to, not lived in: "à" before a name does not make it a place.
+    text = "J'ai parlé à Aminata Diallo, 24 ans, réfugiée guinéenne."
+    assert "Aminata" not in redacted(text, AMINATA, language="fr").text
+
+
+def test_a_person_named_in_a_place_and_elsewhere_is_still_withheld():
+    text = "Aminata Diallo, 24, from Guinea, lives in Oujda. In Diallo's street, nobody has papers."
+    assert "Diallo" not in redacted(text, AMINATA).text
+
+
+def test_an_agency_officer_described_by_a_relative_clause_keeps_the_name():
+    youssef = person("youssef-benkirane", "Youssef Benkirane")
+    text = ('"Each of these students is a future engineer," said Youssef Benkirane, who follows education '
+            "programmes at UNHCR's office in Rabat.")
+    assert redact(text, people=[youssef], organisations=["UNHCR"]).text == text
+    # A relative clause about someone else's role still gives the person no role.
+    text = "Youssef Benkirane, whose lawyer works for UNHCR, was detained."
+    assert "Benkirane" not in redact(text, people=[youssef], organisations=["UNHCR"]).text
+
+
+def test_french_officers_charged_with_a_programme_and_lawyers_for_the_parties_keep_their_names():
+    sophie = person("sophie-raharison", "Sophie Raharison")
+    text = "« Ils reprennent le contrôle de leur vie », estime Sophie Raharison, chargée de l'éducation au bureau du HCR."
+    assert redact(text, people=[sophie], language="fr", organisations=["HCR"]).text == text
+    houda = person("houda-lamrani", "Houda Lamrani")
+    text = "« C'est une avancée majeure », salue Me Houda Lamrani, avocate de huit des parties civiles."
+    assert redact(text, people=[houda], language="fr").text == text
+    text = "« C'est une avancée », salue Houda Lamrani, avocate de huit des parties civiles."
+    assert redact(text, people=[houda], language="fr").text == text
+    # A lawyer with neither clients nor organisation stays private, as before.
+    text = "Houda Lamrani, avocate, dit avoir été refoulée à l'hôpital."
+    assert "Lamrani" not in redact(text, people=[houda], language="fr").text

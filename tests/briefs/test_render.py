@@ -39,6 +39,17 @@ INJECTIONS = [
      r"\(line \d+\) tried something templates may not do: access to attribute '_TemplateReference__context'"),
     ("{% extends '/etc/passwd' %}", r"failed \(line \d+\): '/etc/passwd' not found in search paths"),
     ("{% import '/etc/passwd' as passwd %}{{ passwd }}", r"failed \(line \d+\): '/etc/passwd' not found in search paths"),
+    ("{{ config }}", r"failed \(line \d+\): 'config' is undefined"),
+    ("{{ request }}", r"failed \(line \d+\): 'request' is undefined"),
+    ("{{ lipsum.__globals__ }}",
+     r"\(line \d+\) tried something templates may not do: access to attribute '__globals__' of 'function' object is unsafe"),
+    ("{{ title | attr('__class__') }}",
+     r"\(line \d+\) tried something templates may not do: access to attribute '__class__' of 'str' object is unsafe"),
+    ("{{ (title | attr('__class__')).__mro__ }}",
+     r"\(line \d+\) tried something templates may not do: access to attribute '__class__' of 'str' object is unsafe"),
+    ("{{ joiner.__init__.__globals__ }}", r"\(line \d+\) tried something templates may not do: access to attribute '__init__'"),
+    ("{% import 'os' as os %}{{ os.system('id') }}", r"failed \(line \d+\): 'os' not found in search paths"),
+    ("{% from 'subprocess' import run %}{{ run('id') }}", r"failed \(line \d+\): 'subprocess' not found in search paths"),
 ]
 
 
@@ -83,7 +94,7 @@ def test_unknown_template_name_lists_the_available_ones(tmp_path):
     _user_template(tmp_path / "mine", "# {{ title }}\n", name="donor-update.md.j2")
     with pytest.raises(TemplateNotFound) as caught:
         render_markdown("no-such-brief", CONTEXT, extra_dir=tmp_path / "mine")
-    assert "available: donor-update, policy-paper" in str(caught.value)
+    assert "available: donor-update, media-digest, policy-paper, position-paper" in str(caught.value)
 
 
 def test_a_missing_template_file_is_not_found(tmp_path):
@@ -93,11 +104,12 @@ def test_a_missing_template_file_is_not_found(tmp_path):
 
 
 def test_available_templates_lists_builtin_and_user_templates(tmp_path):
-    assert "policy-paper" in available_templates()
+    builtin = ["media-digest", "policy-paper", "position-paper"]
+    assert available_templates() == builtin
     _user_template(tmp_path / "mine", "x", name="donor-update.md.j2")
     (tmp_path / "mine" / "notes.txt").write_text("not a template", encoding="utf-8")
-    assert available_templates(tmp_path / "mine") == ["donor-update", "policy-paper"]
-    assert available_templates(tmp_path / "does-not-exist") == ["policy-paper"]
+    assert available_templates(tmp_path / "mine") == ["donor-update", *builtin]
+    assert available_templates(tmp_path / "does-not-exist") == builtin
 
 
 def test_a_user_template_directory_is_searched_by_name(tmp_path):
