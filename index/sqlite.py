@@ -11,6 +11,10 @@ spelling folded) and their light stems in the article's language. An index writt
 Each article keeps the time it was first indexed (``indexed_at``), which saved searches use to tell what is
 new; an index from before that time was kept gains the column, its articles counting as indexed before any
 saved search existed. Saved searches live in the same file, one JSON record per name.
+
+Passage vectors are stored with their passages; searching them by meaning is the business of
+:mod:`advocacy.index.vectors`, which scans them exactly in a small store and keeps an approximate index
+file beside a large one (``index.db.ann``).
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from advocacy.index.highlight import Highlighter
 from advocacy.index.query import (INDEX_TOKENIZER, MatchAll, index_text, parse, ranking_fts, requires_text,
                                   restrictions, to_sqlite, words)
 from advocacy.index.store import SEARCH_MODES, Hit, SavedSearch, SearchFilters, SearchResult, timestamp
+from advocacy.index.vectors import PassageIndex
 
 SCHEMA_VERSION = 3
 FACET_FIELDS = {"outlet": "d.outlet", "language": "d.language", "country": "d.country"}
@@ -69,6 +74,8 @@ CREATE INDEX IF NOT EXISTS doc_entity_names_name ON doc_entity_names(name);
 CREATE TABLE IF NOT EXISTS passages (doc INTEGER NOT NULL, idx INTEGER NOT NULL, text TEXT NOT NULL,
                                      start INTEGER NOT NULL, end INTEGER NOT NULL, vector BLOB,
                                      PRIMARY KEY (doc, idx));
+-- Articles whose passage vectors the approximate index (index/vectors.py) does not hold yet.
+CREATE TABLE IF NOT EXISTS vectors_pending (doc INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS saved_searches (name TEXT PRIMARY KEY, record TEXT NOT NULL);
 {_FTS_TABLE};
 """
@@ -82,19 +89,6 @@ Where = tuple[str, list]
 
 def _entity_name(text: str) -> str:
     return " ".join(words(text))
-
-
-def _similarities(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """Dot products of the float16 passage matrix with ``vector``, as float32.
-
-    NumPy multiplies float16 matrices without BLAS, ten times slower than float32; torch, which the embedding
-    model brings along, multiplies them directly (about 60 ms for a million passages on one core)."""
-    try:
-        import torch
-    except ImportError:
-        return (matrix.astype(np.float32) @ vector.astype(np.float32)).astype(np.float32)
-    product = torch.from_numpy(matrix) @ torch.from_numpy(np.ascontiguousarray(vector, dtype=np.float16))
-    return product.float().numpy()
 
 
 class SqliteStore:
@@ -117,7 +111,7 @@ class SqliteStore:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable index ({exc}); delete it and run `advocacy index`") from None
-        self._vectors = None
+        self._passage_index = PassageIndex(self._db, self.path.with_name(self.path.name + ".ann"))
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -181,7 +175,6 @@ class SqliteStore:
     def upsert_many(self, items: Iterable[tuple[Article, np.ndarray | None]]) -> int:
         """Upsert every (article, passage vectors) pair in one transaction: all of them or, if anything fails
         or the process dies, none. Several hundred at a time load several times faster than one by one."""
-        self._vectors = None
         count = 0
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -192,7 +185,15 @@ class SqliteStore:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        finally:
+            self._passage_index.changed()
+        if count:
+            self._passage_index.update()
         return count
+
+    def update_vector_index(self) -> str | None:
+        """Bring the approximate passage index up to date now, whatever its size (see index/vectors.py)."""
+        return self._passage_index.update(force=True)
 
     def _write(self, article: Article, vectors: np.ndarray | None) -> None:
         record = json.dumps(article.to_dict(), ensure_ascii=False)
@@ -220,6 +221,7 @@ class SqliteStore:
             [(doc, p.index, p.text, p.start, p.end,
               vectors[p.index].astype(np.float32).tobytes() if vectors is not None and p.index < len(vectors)
               else None) for p in article.passages])
+        self._db.execute("INSERT OR IGNORE INTO vectors_pending VALUES (?)", (doc,))
 
     def _index_words(self, doc: int, article: Article) -> None:
         """The article's row of the full-text table and its entity names (inside the caller's transaction)."""
@@ -238,14 +240,21 @@ class SqliteStore:
             self._db.execute(f"DELETE FROM {table} WHERE doc=?", (doc,))
 
     def delete(self, id: str) -> bool:
-        self._vectors = None
         row = self._db.execute("SELECT rowid FROM docs WHERE id=?", (id,)).fetchone()
         if not row:
             return False
         self._db.execute("BEGIN IMMEDIATE")
-        self._remove_children(row[0])
-        self._db.execute("DELETE FROM docs WHERE rowid=?", (row[0],))
-        self._db.execute("COMMIT")
+        try:
+            self._remove_children(row[0])
+            # Its vectors may stay in the approximate index: they are never read back for a missing article.
+            self._db.execute("DELETE FROM vectors_pending WHERE doc=?", (row[0],))
+            self._db.execute("DELETE FROM docs WHERE rowid=?", (row[0],))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        finally:
+            self._passage_index.changed()
         return True
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -409,64 +418,53 @@ class SqliteStore:
             f"WHERE {sql} ORDER BY r.score IS NULL, r.score, d.published_at DESC, d.rowid LIMIT ? OFFSET ?",
             [ranking, *params, k, offset]).fetchall()
 
-    def _vector_matrix(self):
-        """All passage vectors as one float16 matrix, cached until the next write."""
-        if self._vectors is None:
-            rows = self._db.execute("SELECT doc, idx, vector FROM passages WHERE vector IS NOT NULL").fetchall()
-            if rows:
-                matrix = np.stack([np.frombuffer(blob, dtype=np.float32) for _, _, blob in rows]).astype(np.float16)
-                docs = np.array([doc for doc, _, _ in rows], dtype=np.int64)
-                passages = np.array([idx for _, idx, _ in rows], dtype=np.int32)
-            else:
-                matrix, docs, passages = np.zeros((0, 1), np.float16), np.zeros(0, np.int64), np.zeros(0, np.int32)
-            self._vectors = (matrix, docs, passages)
-        return self._vectors
-
     def _vector_ranked(self, vector: np.ndarray, *, where: Where, k: int,
                        min_similarity: float | None = None) -> list[tuple[int, float, int]]:
         """(doc, best passage similarity, that passage's index) for the k closest articles matching ``where``,
-        none less similar than ``min_similarity``."""
-        matrix, docs, passages = self._vector_matrix()
-        if not len(docs):
+        none less similar than ``min_similarity``.
+
+        The passage index proposes candidate articles (see index/vectors.py); each candidate's passages are
+        then scored exactly, with ``where`` applied in the same statement. The pool of candidates grows
+        until it yields k articles or there is nothing left to propose."""
+        dimensions = self._passage_index.dimensions()
+        if dimensions is None:
             return []
-        vector = np.asarray(vector, dtype=np.float16).ravel()
-        if vector.shape[0] != matrix.shape[1]:
+        vector = np.asarray(vector, dtype=np.float32).ravel()
+        if vector.shape[0] != dimensions:
             raise StoreError(f"the query vector has {vector.shape[0]} dimensions but the indexed passages have "
-                             f"{matrix.shape[1]}: search with the embedding model the articles were indexed with")
-        similarities = _similarities(matrix, vector)
-        sql, params = where
-        if sql != "1":
-            allowed = np.array([r[0] for r in self._db.execute(f"SELECT d.rowid FROM docs d WHERE {sql}", params)],
-                               dtype=np.int64)
-            similarities[~np.isin(docs, allowed)] = -2.0
+                             f"{dimensions}: search with the embedding model the articles were indexed with")
         floor = -1.5 if min_similarity is None else max(-1.5, min_similarity)
-        # Best passage per article, from the closest passages: sorting all of them would take longer than the
-        # product itself on a large index. The candidate pool grows until it holds k articles.
-        pool = min(len(similarities), max(256, 8 * k))
+        pool = max(256, 8 * k)
+        scored: dict[int, tuple[float, int]] = {}
         while True:
-            if pool < len(similarities):
-                candidates = np.argpartition(-similarities, pool - 1)[:pool]
-            else:
-                candidates = np.arange(len(similarities))
-            # Closest first; equal similarities in index order, as a full stable sort would give them.
-            candidates = candidates[np.lexsort((candidates, -similarities[candidates]))]
-            ranked, seen = [], set()
-            for position in candidates:
-                similarity = float(similarities[position])
-                if similarity < floor or similarity <= -1.5:
-                    break
-                doc = int(docs[position])
-                if doc in seen:
-                    continue
-                seen.add(doc)
-                ranked.append((doc, round(similarity, 4), int(passages[position])))
-                if len(ranked) >= k:
-                    break
-            exhausted = pool >= len(similarities) or float(similarities[candidates[-1]]) < floor
+            candidates, exhausted = self._passage_index.candidate_docs(vector, pool, floor)
+            fresh = [doc for doc in candidates if doc not in scored]
+            scored.update(self._best_passages(fresh, vector, where))
+            ranked = sorted(((doc, similarity, passage) for doc, (similarity, passage) in scored.items()
+                             if similarity >= floor), key=lambda item: (-item[1], item[0]))
             if len(ranked) >= k or exhausted:
-                break
-            pool = min(len(similarities), pool * 4)
-        return ranked
+                return [(doc, round(similarity, 4), passage) for doc, similarity, passage in ranked[:k]]
+            pool *= 4
+
+    def _best_passages(self, docs: list[int], vector: np.ndarray, where: Where) -> dict[int, tuple[float, int]]:
+        """doc -> (similarity of its closest passage, that passage's index), for those of ``docs`` that
+        match ``where``; the others are left out."""
+        if not docs:
+            return {}
+        sql, params = where
+        rows = self._db.execute(
+            "SELECT p.doc, p.idx, p.vector FROM passages p JOIN docs d ON d.rowid = p.doc "
+            f"WHERE p.doc IN (SELECT value FROM json_each(?)) AND p.vector IS NOT NULL AND ({sql})",
+            [json.dumps(docs), *params]).fetchall()
+        if not rows:
+            return {}
+        matrix = np.frombuffer(b"".join(blob for _, _, blob in rows), dtype=np.float32).reshape(len(rows), -1)
+        scores = matrix @ vector
+        best: dict[int, tuple[float, int]] = {}
+        for (doc, idx, _), score in zip(rows, scores.tolist()):
+            if doc not in best or score > best[doc][0]:
+                best[doc] = (score, idx)
+        return best
 
     def _hits(self, ranked: list[tuple[int, float, int | None]], *, total: int, highlighter: Highlighter,
               passage_snippets: bool = False) -> SearchResult:
