@@ -113,7 +113,8 @@ def _periods(first: date, last: date, by: str) -> list[date]:
     return periods
 
 
-def _bound(value: str | None, name: str) -> date | None:
+def bound(value: str | None, name: str) -> date | None:
+    """The day of a ``since``/``until`` bound (None: unbounded); ValueError naming ``name`` if unreadable."""
     if value is None:
         return None
     day = _day(value)
@@ -219,20 +220,32 @@ def attention(db: sqlite3.Connection, *, where: Where = ALL, by: str = "week", s
     articles are left out; see :func:`undated_count`.
     """
     _check_bucket(by)
-    low, high = _bound(since, "since"), _bound(until, "until")
+    low, high = bound(since, "since"), bound(until, "until")
     if low and high and low > high:
         return []
-    counts, totals = Counter(), Counter()
-    for day, n in _day_counts(db, where, low, high).items():
-        counts[_bucket(day, by)] += n
-    if not counts and not (low and high):
+    matching = _day_counts(db, where, low, high)
+    if not matching and not (low and high):
         return []
-    for day, n in _day_counts(db, ALL, low, high).items():
-        totals[_bucket(day, by)] += n
-    first = _bucket(low, by) if low else min(counts)
-    last = _bucket(high, by) if high else max(counts)
-    return [{"period": period.isoformat(), "count": counts[period], "total": totals[period],
-             "share": counts[period] / totals[period] if totals[period] else 0.0}
+    return series(matching, _day_counts(db, ALL, low, high), by=by, since=low, until=high)
+
+
+def series(matching: dict[date, int], totals: dict[date, int], *, by: str, since: date | None = None,
+           until: date | None = None) -> list[dict]:
+    """The rows of :func:`attention` from article counts per day (matching and all), however counted."""
+    _check_bucket(by)
+    counts, all_counts = Counter(), Counter()
+    for day, n in matching.items():
+        if _within(day, since, until):
+            counts[_bucket(day, by)] += n
+    if not counts and not (since and until):
+        return []
+    for day, n in totals.items():
+        if _within(day, since, until):
+            all_counts[_bucket(day, by)] += n
+    first = _bucket(since, by) if since else min(counts)
+    last = _bucket(until, by) if until else max(counts)
+    return [{"period": period.isoformat(), "count": counts[period], "total": all_counts[period],
+             "share": counts[period] / all_counts[period] if all_counts[period] else 0.0}
             for period in _periods(first, last, by)]
 
 

@@ -66,13 +66,14 @@ import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import numpy as np
 
 from advocacy.article import Article
+from advocacy.index import analytics
 from advocacy.index import query as query_language
 from advocacy.index.errors import StoreError, StoreUrlError
 from advocacy.index.highlight import Highlighter
@@ -234,6 +235,18 @@ def _filterable_properties() -> dict:
     }
 
 
+def _exposure_properties() -> dict:
+    """Fields of the articles index behind the media-exposure figures (attention, share of voice)."""
+    return {
+        # 1 + the distinct other outlets that carried the article (see index/analytics.py, "Syndication").
+        "exposure": {"type": "integer"},
+        # One object per entity the article names, so that mentions and exposure add up per entity.
+        "entity_counts": {"type": "nested", "properties": {
+            "entity": dict(_KEYWORD), "name": dict(_KEYWORD), "type": dict(_KEYWORD),
+            "count": {"type": "integer"}, "exposure": {"type": "integer"}}},
+    }
+
+
 def _settings() -> dict:
     # One shard is plenty for a newsroom-sized corpus; replicas appear when the cluster has a second node.
     return {"number_of_shards": 1, "auto_expand_replicas": "0-1", "analysis": ANALYSIS}
@@ -252,6 +265,7 @@ def articles_index_body() -> dict:
                 "title": _text_mapping(),
                 "text": _text_mapping(),
                 "passage_slots": {"type": "integer", "index": False},
+                **_exposure_properties(),
                 "centroid": dict(_DISABLED),
                 "record": dict(_DISABLED),
             },
@@ -586,6 +600,10 @@ class ElasticsearchStore:
                 with self._calls(f"adding the indexing time to {name}"):
                     self._client.indices.put_mapping(index=name,
                                                      properties={"indexed_at": _filterable_properties()["indexed_at"]})
+            if name == self._articles and "exposure" not in mapping.get("properties", {}):
+                # Likewise for the exposure fields; articles indexed before them count from their next upsert.
+                with self._calls(f"adding the exposure fields to {name}"):
+                    self._client.indices.put_mapping(index=name, properties=_exposure_properties())
 
     def _check_mapping(self, name: str) -> dict:
         with self._calls(f"reading the mapping of {name}"):
@@ -704,8 +722,11 @@ class ElasticsearchStore:
         record.pop("text", None)  # kept once, in the searchable "text" field
         # Never shrinks, so a passage left by a failed earlier upsert is still named, and deleted, next time.
         slots = max(previous, max((passage.index for passage in article.passages), default=-1) + 1)
+        exposure = 1 + len({outlet for outlet in article.carried_by if outlet and outlet != article.outlet})
         document = {"id": article.id, **shared, "title": article.title, "text": article.text,
-                    "passage_slots": slots, "record": record}
+                    "passage_slots": slots, "record": record, "exposure": exposure,
+                    "entity_counts": [{"entity": e.id, "name": e.name, "type": e.type, "count": e.count,
+                                       "exposure": exposure} for e in article.entities]}
         if unit_vectors:
             # Mean of the vectors as given, then unit length: the direction SqliteStore.more_like_this uses.
             document["centroid"] = _unit(np.mean(vectors[sorted(unit_vectors)], axis=0))
@@ -835,6 +856,65 @@ class ElasticsearchStore:
                 aggs={"values": {"terms": {"field": FACET_FIELDS[field], "size": FACET_SIZE,
                                            "order": [{"_count": "desc"}, {"_key": "asc"}]}}})
         return {bucket["key"]: bucket["doc_count"] for bucket in response["aggregations"]["values"]["buckets"]}
+
+    def attention(self, query: str = "", *, filters: SearchFilters | None = None, by: str = "week") -> list[dict]:
+        """Matching articles per period next to all articles, as SqliteStore.attention gives them: the same
+        zero-filled periods (see index/analytics.py), counted by two date histograms."""
+        if by not in analytics.BUCKETS:
+            raise ValueError(f"cannot count by {by!r}; choose one of {', '.join(analytics.BUCKETS)}")
+        low = analytics.bound(filters.since if filters else None, "since")
+        high = analytics.bound(filters.until if filters else None, "until")
+        if low and high and low > high:
+            return []
+        self._fresh()
+        # Day buckets, regrouped like the SQLite store's so that a week starts on Monday and edges match.
+        histogram = {"date_histogram": {"field": "published_at", "calendar_interval": "day", "format": "yyyy-MM-dd",
+                                        "min_doc_count": 1}}
+        matching = build_query(compile_query(query), filters)
+        window = {"range": {"published_at": {k: v for k, v in (("gte", low and low.isoformat()),
+                                                                 ("lte", high and high.isoformat())) if v}}}
+        with self._calls("counting articles over time"):
+            response = self._client.search(
+                index=self._articles, size=0, track_total_hits=False,
+                query={"bool": {"filter": [window]}} if (low or high) else {"match_all": {}},
+                aggs={"all": histogram, "matching": {"filter": matching, "aggs": {"days": histogram}}})
+        aggregations = response["aggregations"]
+
+        def day_counts(buckets) -> dict:
+            return {date.fromisoformat(bucket["key_as_string"]): bucket["doc_count"] for bucket in buckets}
+
+        return analytics.series(day_counts(aggregations["matching"]["days"]["buckets"]),
+                                day_counts(aggregations["all"]["buckets"]), by=by, since=low, until=high)
+
+    def share_of_voice(self, query: str = "", *, filters: SearchFilters | None = None,
+                       limit: int = 10) -> list[dict]:
+        """The organisations the matching articles name most, as SqliteStore.share_of_voice gives them, from
+        a nested aggregation over each article's entities."""
+        self._fresh()
+        order = [{"_count": "desc"}, {"mentions": "desc"}, {"_key": "asc"}]
+        with self._calls("counting organisations"):
+            response = self._client.search(
+                index=self._articles, size=0, track_total_hits=False, query=build_query(compile_query(query), filters),
+                aggs={"named": {"nested": {"path": "entity_counts"}, "aggs": {"organisations": {
+                    "filter": {"term": {"entity_counts.type": "organisation"}},
+                    "aggs": {
+                        "exposure": {"sum": {"field": "entity_counts.exposure"}},
+                        "entities": {"terms": {"field": "entity_counts.entity", "size": max(1, limit), "order": order},
+                                     "aggs": {"mentions": {"sum": {"field": "entity_counts.count"}},
+                                              "exposure": {"sum": {"field": "entity_counts.exposure"}},
+                                              "name": {"terms": {"field": "entity_counts.name", "size": 1}}}}}}}}})
+        organisations = response["aggregations"]["named"]["organisations"]
+        pairs, exposure_pairs = organisations["doc_count"], organisations["exposure"]["value"]
+        rows = []
+        for bucket in organisations["entities"]["buckets"][:limit]:
+            names = bucket["name"]["buckets"]
+            exposure = int(bucket["exposure"]["value"])
+            rows.append({"entity": bucket["key"], "name": names[0]["key"] if names else bucket["key"].split(":", 1)[-1],
+                         "type": "organisation", "articles": bucket["doc_count"],
+                         "mentions": int(bucket["mentions"]["value"]), "exposure": exposure,
+                         "share": bucket["doc_count"] / pairs if pairs else 0.0,
+                         "exposure_share": exposure / exposure_pairs if exposure_pairs else 0.0})
+        return rows
 
     # -- search internals ------------------------------------------------------------------------------
 
