@@ -176,9 +176,14 @@ def _carriers(outlet: str, carried_by: Any) -> list[str]:
     return [c for c in dict.fromkeys(carried_by) if isinstance(c, str) and c and c != outlet]
 
 
-# SQL twin of _carriers, for queries that aggregate exposure without leaving SQLite.
-_EXPOSURE_SQL = ("1 + (SELECT COUNT(DISTINCT c.value) FROM json_each(d.record, '$.carried_by') c "
-                 "WHERE c.type = 'text' AND c.value NOT IN ('', d.outlet))")
+def exposure(outlet: str, carried_by: Any) -> int:
+    """1 + the distinct other outlets that carried an article: what the store keeps in ``docs.exposure``."""
+    return 1 + len(_carriers(outlet, carried_by))
+
+
+# SQL twin of exposure(), to fill ``docs.exposure`` in an index written before the column existed.
+EXPOSURE_SQL = ("1 + (SELECT COUNT(DISTINCT c.value) FROM json_each(d.record, '$.carried_by') c "
+                "WHERE c.type = 'text' AND c.value NOT IN ('', d.outlet))")
 
 
 def _entity_names(db: sqlite3.Connection, ids: Iterable[str]) -> dict[str, str]:
@@ -300,10 +305,12 @@ def share_of_voice(db: sqlite3.Connection, *, entities: list[str] | None = None,
     """
     sql, params = _clause(where)
     stats = {}
+    if entities is None and type is not None:
+        # Only entities of that type can be chosen: the others need not be counted at all.
+        sql, params = f"({sql}) AND e.type = ?", [*params, type]
     for entity, kind, articles, mentions, exposure in db.execute(
-            f"WITH m AS (SELECT d.rowid AS doc, {_EXPOSURE_SQL} AS exposure FROM docs d WHERE {sql}) "
-            f"SELECT e.entity, e.type, COUNT(*), SUM(e.count), SUM(m.exposure) "
-            f"FROM doc_entities e JOIN m ON m.doc = e.doc GROUP BY e.entity", params):
+            f"SELECT e.entity, e.type, COUNT(*), SUM(e.count), SUM(d.exposure) "
+            f"FROM doc_entities e JOIN docs d ON d.rowid = e.doc WHERE {sql} GROUP BY e.entity", params):
         stats[entity] = {"type": kind, "articles": articles, "mentions": mentions, "exposure": exposure}
     pool = [s for s in stats.values() if type is None or s["type"] == type]
     pairs = sum(s["articles"] for s in pool)

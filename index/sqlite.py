@@ -105,6 +105,7 @@ class SqliteStore:
                 self._db.close()
                 raise StoreError(f"{self.path} was written by a newer Advocacy Monitor; upgrade first")
             self._add_indexing_time()
+            self._add_exposure()
             if self._fts_columns() != FTS_COLUMNS:
                 self._rebuild_search_tables()
             elif version != SCHEMA_VERSION:
@@ -139,6 +140,20 @@ class SqliteStore:
             if "indexed_at" not in self._docs_columns():  # another process may have added it while we waited
                 self._db.execute("ALTER TABLE docs ADD COLUMN indexed_at TEXT")
             self._db.execute("CREATE INDEX IF NOT EXISTS docs_indexed ON docs(indexed_at)")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _add_exposure(self) -> None:
+        """Give an index written before exposure was kept its ``exposure`` column, filled from the records."""
+        if "exposure" in self._docs_columns():
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if "exposure" not in self._docs_columns():
+                self._db.execute("ALTER TABLE docs ADD COLUMN exposure INTEGER NOT NULL DEFAULT 1")
+                self._db.execute(f"UPDATE docs AS d SET exposure = {analytics.EXPOSURE_SQL}")
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -199,17 +214,19 @@ class SqliteStore:
         record = json.dumps(article.to_dict(), ensure_ascii=False)
         row = self._db.execute("SELECT rowid FROM docs WHERE id=?", (article.id,)).fetchone()
         values = (article.outlet, article.outlet_name, article.country, article.language,
-                  article.published_at, article.canonical_url or article.url, article.title, record)
+                  article.published_at, article.canonical_url or article.url, article.title, record,
+                  analytics.exposure(article.outlet, article.carried_by))
         if row:
             doc = row[0]
             self._remove_children(doc)
             self._db.execute("""UPDATE docs SET outlet=?, outlet_name=?, country=?, language=?, published_at=?,
-                                url=?, title=?, record=? WHERE rowid=?""", (*values, doc))
+                                url=?, title=?, record=?, exposure=? WHERE rowid=?""", (*values, doc))
         else:
             # Stamped under the write lock, so times grow in commit order (see indexed_up_to). An update
             # keeps the first time: re-tagging an article must not make it new again for saved searches.
             doc = self._db.execute("""INSERT INTO docs (outlet, outlet_name, country, language, published_at,
-                                      url, title, record, id, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                                      url, title, record, exposure, id, indexed_at)
+                                      VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
                                    (*values, article.id, timestamp())).lastrowid
         self._index_words(doc, article)
         self._db.executemany("INSERT INTO doc_themes VALUES (?,?,?)",

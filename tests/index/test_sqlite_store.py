@@ -329,3 +329,17 @@ def test_a_batch_that_fails_part_way_leaves_nothing_behind(tmp_path):
     store.upsert_many([(build("medecins"), vectors("medecins")), (build("ecoles"), vectors("ecoles"))])
     assert store.count() == 3
     store.close()
+
+
+def test_an_index_without_exposure_gains_it_from_the_records(tmp_path):
+    store = SqliteStore(tmp_path / "index.db")
+    carried = build("doctors")
+    carried.carried_by = ["matin", "jisr", "matin", "atlas", ""]      # repeats, itself and blanks do not count
+    store.upsert_many([(carried, vectors("doctors")), (build("ecoles"), vectors("ecoles"))])
+    assert dict(store.connection.execute("SELECT id, exposure FROM docs")) == {carried.id: 3, build("ecoles").id: 1}
+    store.connection.execute("ALTER TABLE docs DROP COLUMN exposure")
+    store.close()
+    reopened = SqliteStore(tmp_path / "index.db")
+    assert dict(reopened.connection.execute("SELECT id, exposure FROM docs")) == {carried.id: 3, build("ecoles").id: 1}
+    assert reopened.share_of_voice("")[0]["exposure"] == 3
+    reopened.close()
