@@ -53,10 +53,13 @@ def run_stats(settings: Settings, report: str, query: str = "", *, filters=None,
                              "Elasticsearch, use Kibana or the server's aggregations for these figures")
         where = store.where(query, filters)
         db = store.connection
-        matching = db.execute(f"SELECT COUNT(*) FROM docs d WHERE {where[0]}", where[1]).fetchone()[0]
         build = {"attention": _attention, "share-of-voice": _share_of_voice, "outlets": _outlets,
                  "entities": _entities, "terms": _terms}[report]
         result = build(db, where, by=by, limit=limit, entity_type=entity_type, reach=reach, filters=filters)
+        # The attention report counts the matches on its way; the others are counted here.
+        matching = result.summary.pop("matching", None)
+        if matching is None:
+            matching = db.execute(f"SELECT COUNT(*) FROM docs d WHERE {where[0]}", where[1]).fetchone()[0]
     finally:
         store.close()
     result.query = query
@@ -65,14 +68,14 @@ def run_stats(settings: Settings, report: str, query: str = "", *, filters=None,
 
 
 def _attention(db, where, *, by, filters, **_) -> StatsReport:
-    from advocacy.index.analytics import attention, spikes, undated_count
+    from advocacy.index.analytics import attention_report, spikes
 
-    series = attention(db, where=where, by=by, since=filters.since if filters else None,
-                       until=filters.until if filters else None)
+    report = attention_report(db, where=where, by=by, since=filters.since if filters else None,
+                              until=filters.until if filters else None)
+    series, undated = report["series"], report["undated"]
     jumps = {row["period"]: row for row in spikes(series)}
     rows = [{**row, "spike": row["period"] in jumps,
              "z": round(jumps[row["period"]]["z"], 2) if row["period"] in jumps else None} for row in series]
-    undated = undated_count(db, where=where)
     notes = [f"{len(jumps)} spike{'s' if len(jumps) != 1 else ''}: " + ", ".join(jumps)] if jumps else []
     if undated:
         notes.append(f"{undated} matching article{'s have' if undated != 1 else ' has'} no date and "
@@ -80,7 +83,8 @@ def _attention(db, where, *, by, filters, **_) -> StatsReport:
     return StatsReport("attention", "", rows,
                        [("period", by), ("count", "articles"), ("total", "all articles"), ("share", "share"),
                         ("spike", "spike")],
-                       summary={"by": by, "undated": undated, "spikes": list(jumps)}, notes=notes)
+                       summary={"matching": report["matching"], "by": by, "undated": undated,
+                                "spikes": list(jumps)}, notes=notes)
 
 
 def _share_of_voice(db, where, *, limit, **_) -> StatsReport:

@@ -12,7 +12,7 @@ What is measured
 ----------------
 * The real store, through its public API: ``SqliteStore(path).upsert_many(batch)`` for the articles,
   ``store.search(...)`` for queries, and for the reports the functions ``advocacy stats`` calls
-  (:func:`advocacy.index.analytics.attention` with :func:`spikes` and :func:`undated_count`, and
+  (:func:`advocacy.index.analytics.attention_report` with :func:`spikes`, and
   :func:`share_of_voice`) on ``store.connection`` with the condition ``store.where(query)`` builds.
 * Loading: ``upsert_many`` commits one transaction per batch of 256 articles, as ``advocacy index`` does.
   The rate counts the time spent in ``upsert_many`` only, which includes building and extending the
@@ -577,13 +577,10 @@ def time_queries(run, queries, *, repeat: int) -> Timings:
 
 def attention_report(store, query: str):
     """What `advocacy stats attention QUERY --by month` computes."""
-    from advocacy.index.analytics import attention, spikes, undated_count
+    from advocacy.index.analytics import attention_report as report, spikes
 
-    where = store.where(query)
-    db = store.connection
-    matching = db.execute(f"SELECT COUNT(*) FROM docs d WHERE {where[0]}", where[1]).fetchone()[0]
-    series = attention(db, where=where, by="month")
-    return matching, series, spikes(series), undated_count(db, where=where)
+    figures = report(store.connection, where=store.where(query), by="month")
+    return figures["matching"], figures["series"], spikes(figures["series"]), figures["undated"]
 
 
 def share_of_voice_report(store, query: str):

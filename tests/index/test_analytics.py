@@ -11,8 +11,9 @@ import io
 import pytest
 
 from advocacy.article import Article, Entity, Passage, ThemeScore, article_id
-from advocacy.index.analytics import (BUCKETS, STOPWORDS, attention, breakdown, reach_exposure, share_of_voice,
-                                      spikes, to_csv, top_entities, top_outlets, top_terms, undated_count)
+from advocacy.index.analytics import (ALL, BUCKETS, STOPWORDS, attention, attention_report, breakdown,
+                                      reach_exposure, share_of_voice, spikes, to_csv, top_entities, top_outlets,
+                                      top_terms, undated_count)
 from advocacy.index.sqlite import SqliteStore
 
 OUTLETS = {  # key: (display name, country, language)
@@ -384,3 +385,16 @@ def test_csv_of_analytics_rows_and_formula_guard(db):
     raw = to_csv([{"title": "=1+1"}], formula_guard=False)
     assert raw == "title\r\n=1+1\r\n"
     assert to_csv([]) == ""
+
+
+@pytest.mark.parametrize("where, by, since, until", [
+    (ALL, "week", None, None), (FRENCH, "month", None, None), (FRENCH, "day", "2024-03-01", "2024-03-31"),
+    (outlet_is("nour"), "week", "2024-02-01", None), (ALL, "month", "2024-05-01", "2024-04-01"),
+    (("d.rowid IN (SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?)", ['"capsizes"']), "week", None, None),
+])
+def test_the_attention_report_gives_in_one_pass_what_three_calls_give(db, where, by, since, until):
+    report = attention_report(db, where=where, by=by, since=since, until=until)
+    assert report["series"] == attention(db, where=where, by=by, since=since, until=until)
+    assert report["undated"] == undated_count(db, where=where)
+    sql, params = where
+    assert report["matching"] == db.execute(f"SELECT COUNT(*) FROM docs d WHERE {sql}", params).fetchone()[0]
