@@ -108,14 +108,21 @@ class PassageIndex:
     def update(self, *, force: bool = False) -> str | None:
         """Bring the approximate index up to date when enough passages wait for it (or ``force``); returns
         "built", "extended" or None. Runs outside any transaction and may take minutes on a large store."""
-        total = self._db.execute("SELECT COUNT(*) FROM passages WHERE vector IS NOT NULL").fetchone()[0]
         meta = self._meta()
-        if total < ANN_MIN_PASSAGES and not force:
-            return None
-        if not meta or not self.path.exists() or total >= ANN_RETRAIN_GROWTH * max(meta.get("trained_on", 0), 1):
+        if not meta or not self.path.exists():
+            # Counting the passages reads the whole table; the largest rowid bounds their number for free.
+            highest = self._db.execute("SELECT COALESCE(MAX(rowid), 0) FROM passages").fetchone()[0]
+            if highest < ANN_MIN_PASSAGES and not force:
+                return None
+            total = self._db.execute("SELECT COUNT(*) FROM passages WHERE vector IS NOT NULL").fetchone()[0]
+            if total < ANN_MIN_PASSAGES and not force:
+                return None
             self._build(total)
             return "built"
         pending = self._pending_count()
+        if meta.get("size", 0) + pending >= ANN_RETRAIN_GROWTH * max(meta.get("trained_on", 0), 1):
+            self._build(meta.get("size", 0) + pending)
+            return "built"
         if not force and pending < max(ANN_UPDATE_PASSAGES, ANN_UPDATE_SHARE * meta.get("size", 0)):
             return None
         if pending:
@@ -169,7 +176,9 @@ class PassageIndex:
         self._save(index)
         self._db.execute("BEGIN IMMEDIATE")
         self._db.execute("DELETE FROM vectors_pending WHERE doc <= ?", (mark,))
-        self._set_meta({"trained_on": total, "size": size, "dimensions": dimensions, "clusters": clusters})
+        highest_doc = self._db.execute("SELECT COALESCE(MAX(doc), 0) FROM passages").fetchone()[0]
+        self._set_meta({"trained_on": total, "size": size, "dimensions": dimensions, "clusters": clusters,
+                        "highest_doc": highest_doc})
         self._db.execute("COMMIT")
         self._pending = None
 
@@ -180,11 +189,15 @@ class PassageIndex:
         if index is None:
             return self._build(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
         mark = self._db.execute("SELECT COALESCE(MAX(doc), 0) FROM vectors_pending").fetchone()[0]
-        docs = np.array([doc for (doc,) in self._db.execute("SELECT doc FROM vectors_pending WHERE doc <= ?",
-                                                            (mark,))], dtype=np.int64)
-        # A re-indexed article's old vectors go first; its passages may have changed in number too.
-        stale = (docs[:, None] << _PASSAGE_BITS) + np.arange(1 << _PASSAGE_BITS, dtype=np.int64)[None, :]
-        index.remove_ids(faiss.IDSelectorBatch(stale.ravel()))
+        meta = self._meta()
+        # A re-indexed article's old vectors go first (its passages may have changed in number too). Articles
+        # new since the last update have none, so only those the index may already hold are looked at.
+        docs = np.array([doc for (doc,) in self._db.execute(
+            "SELECT doc FROM vectors_pending WHERE doc <= ? AND doc <= ?", (mark, meta.get("highest_doc", mark)))],
+            dtype=np.int64)
+        if len(docs):
+            stale = (docs[:, None] << _PASSAGE_BITS) + np.arange(1 << _PASSAGE_BITS, dtype=np.int64)[None, :]
+            index.remove_ids(faiss.IDSelectorBatch(stale.ravel()))
         added = 0
         for keys, vectors in self._read(
                 "SELECT p.doc, p.idx, p.vector FROM passages p JOIN vectors_pending v ON v.doc = p.doc "
@@ -192,10 +205,9 @@ class PassageIndex:
             index.add_with_ids(vectors, keys)
             added += len(keys)
         self._save(index)
-        meta = self._meta()
         self._db.execute("BEGIN IMMEDIATE")
         self._db.execute("DELETE FROM vectors_pending WHERE doc <= ?", (mark,))
-        self._set_meta({**meta, "size": int(index.ntotal)})
+        self._set_meta({**meta, "size": int(index.ntotal), "highest_doc": max(mark, meta.get("highest_doc", 0))})
         self._db.execute("COMMIT")
         self._pending = None
 
