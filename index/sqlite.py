@@ -106,13 +106,15 @@ class SqliteStore:
                 raise StoreError(f"{self.path} was written by a newer Advocacy Monitor; upgrade first")
             self._add_indexing_time()
             self._add_exposure()
+            self._vector_dtype = self._vector_format()
             if self._fts_columns() != FTS_COLUMNS:
                 self._rebuild_search_tables()
             elif version != SCHEMA_VERSION:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable index ({exc}); delete it and run `advocacy index`") from None
-        self._passage_index = PassageIndex(self._db, self.path.with_name(self.path.name + ".ann"))
+        self._passage_index = PassageIndex(self._db, self.path.with_name(self.path.name + ".ann"),
+                                           dtype=self._vector_dtype)
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -145,6 +147,26 @@ class SqliteStore:
             self._db.execute("ROLLBACK")
             raise
 
+    def _vector_format(self) -> np.dtype:
+        """How passage vectors are stored: float16 (half the disk, scores within 0.001) in an index created
+        by this version, float32 in one that already held vectors before."""
+        row = self._db.execute("SELECT value FROM meta WHERE key='vector_format'").fetchone()
+        if row is None:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute("SELECT value FROM meta WHERE key='vector_format'").fetchone()
+                if row is None:
+                    older = self._db.execute("SELECT 1 FROM passages WHERE vector IS NOT NULL LIMIT 1").fetchone()
+                    row = ("float32" if older else "float16",)
+                    self._db.execute("INSERT INTO meta VALUES ('vector_format', ?)", row)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        if row[0] not in ("float16", "float32"):
+            raise StoreError(f"{self.path} stores vectors as {row[0]}, which this version cannot read; upgrade first")
+        return np.dtype(row[0])
+
     def _add_exposure(self) -> None:
         """Give an index written before exposure was kept its ``exposure`` column, filled from the records."""
         if "exposure" in self._docs_columns():
@@ -175,7 +197,7 @@ class SqliteStore:
                 self._db.execute(_FTS_TABLE)
                 self._db.execute("DELETE FROM doc_entity_names")
                 for doc, record in self._db.cursor().execute("SELECT rowid, record FROM docs"):
-                    self._index_words(doc, Article.from_dict(json.loads(record)))
+                    self._index_words(doc, self._article(doc, record))
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self._db.execute("COMMIT")
         except BaseException:
@@ -211,7 +233,10 @@ class SqliteStore:
         return self._passage_index.update(force=True)
 
     def _write(self, article: Article, vectors: np.ndarray | None) -> None:
-        record = json.dumps(article.to_dict(), ensure_ascii=False)
+        data = article.to_dict()
+        for passage in data["passages"]:
+            del passage["text"]         # stored once, in the passages table (see _article)
+        record = json.dumps(data, ensure_ascii=False)
         row = self._db.execute("SELECT rowid FROM docs WHERE id=?", (article.id,)).fetchone()
         values = (article.outlet, article.outlet_name, article.country, article.language,
                   article.published_at, article.canonical_url or article.url, article.title, record,
@@ -236,7 +261,7 @@ class SqliteStore:
         self._db.executemany(
             "INSERT INTO passages VALUES (?,?,?,?,?,?)",
             [(doc, p.index, p.text, p.start, p.end,
-              vectors[p.index].astype(np.float32).tobytes() if vectors is not None and p.index < len(vectors)
+              vectors[p.index].astype(self._vector_dtype).tobytes() if vectors is not None and p.index < len(vectors)
               else None) for p in article.passages])
         self._db.execute("INSERT OR IGNORE INTO vectors_pending VALUES (?)", (doc,))
 
@@ -277,8 +302,18 @@ class SqliteStore:
     # -- reading ---------------------------------------------------------------------------------------
 
     def get(self, id: str) -> Article | None:
-        row = self._db.execute("SELECT record FROM docs WHERE id=?", (id,)).fetchone()
-        return Article.from_dict(json.loads(row[0])) if row else None
+        row = self._db.execute("SELECT rowid, record FROM docs WHERE id=?", (id,)).fetchone()
+        return self._article(*row) if row else None
+
+    def _article(self, doc: int, record: str) -> Article:
+        """The article of a stored record, its passages' texts read back from the passages table."""
+        data = json.loads(record)
+        passages = data.get("passages") or []
+        if any("text" not in passage for passage in passages):
+            texts = dict(self._db.execute("SELECT idx, text FROM passages WHERE doc=?", (doc,)))
+            for passage in passages:
+                passage.setdefault("text", texts.get(passage.get("index"), ""))
+        return Article.from_dict(data)
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
@@ -369,7 +404,7 @@ class SqliteStore:
         row = self._db.execute("SELECT rowid FROM docs WHERE id=?", (article_id,)).fetchone()
         if row is None:
             return SearchResult(total=0, hits=[])
-        vectors = [np.frombuffer(blob, dtype=np.float32) for (blob,) in self._db.execute(
+        vectors = [np.frombuffer(blob, dtype=self._vector_dtype).astype(np.float32) for (blob,) in self._db.execute(
             "SELECT vector FROM passages WHERE doc=? AND vector IS NOT NULL", (row[0],))]
         if not vectors:
             return SearchResult(total=0, hits=[])
@@ -410,7 +445,7 @@ class SqliteStore:
             sql += f" AND d.id IN ({','.join('?' * len(ids))})"
             params = ids
         for id, idx, text, blob in self._db.execute(sql, params):
-            yield id, idx, text, np.frombuffer(blob, dtype=np.float32)
+            yield id, idx, text, np.frombuffer(blob, dtype=self._vector_dtype).astype(np.float32)
 
     # -- search internals ------------------------------------------------------------------------------
 
@@ -475,7 +510,8 @@ class SqliteStore:
             [json.dumps(docs), *params]).fetchall()
         if not rows:
             return {}
-        matrix = np.frombuffer(b"".join(blob for _, _, blob in rows), dtype=np.float32).reshape(len(rows), -1)
+        matrix = np.frombuffer(b"".join(blob for _, _, blob in rows), dtype=self._vector_dtype).reshape(len(rows), -1)
+        matrix = matrix.astype(np.float32)
         scores = matrix @ vector
         best: dict[int, tuple[float, int]] = {}
         for (doc, idx, _), score in zip(rows, scores.tolist()):

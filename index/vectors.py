@@ -80,8 +80,9 @@ class Pending:
 class PassageIndex:
     """Candidate articles for a query vector, from the approximate index and the exact scan of the rest."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path):
+    def __init__(self, db: sqlite3.Connection, path: Path, *, dtype: np.dtype = np.dtype(np.float32)):
         self._db = db
+        self._dtype = np.dtype(dtype)
         self.path = path
         self._pending: Pending | None = None
         self._ann = None
@@ -146,8 +147,8 @@ class PassageIndex:
         cursor = self._db.execute(sql, params)
         while rows := cursor.fetchmany(_READ_CHUNK):
             keys = np.fromiter((passage_key(doc, idx) for doc, idx, _ in rows), dtype=np.int64, count=len(rows))
-            vectors = np.frombuffer(b"".join(blob for _, _, blob in rows), dtype=np.float32).reshape(len(rows), -1)
-            yield keys, vectors
+            vectors = np.frombuffer(b"".join(blob for _, _, blob in rows), dtype=self._dtype).reshape(len(rows), -1)
+            yield keys, vectors.astype(np.float32)
 
     def _build(self, total: int) -> None:
         import faiss

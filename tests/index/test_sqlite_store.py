@@ -343,3 +343,24 @@ def test_an_index_without_exposure_gains_it_from_the_records(tmp_path):
     assert dict(reopened.connection.execute("SELECT id, exposure FROM docs")) == {carried.id: 3, build("ecoles").id: 1}
     assert reopened.share_of_voice("")[0]["exposure"] == 3
     reopened.close()
+
+
+def test_vectors_are_stored_as_float16_and_older_float32_indexes_still_read(tmp_path):
+    store = SqliteStore(tmp_path / "new.db")
+    store.upsert(build("doctors"), vectors("doctors"))
+    assert {len(blob) for (blob,) in store.connection.execute("SELECT vector FROM passages")} == {4 * 2}
+    assert store.get(build("doctors").id).passages[1].text.startswith("Volunteer doctors")
+    store.close()
+
+    older = SqliteStore(tmp_path / "old.db")
+    older.connection.execute("UPDATE meta SET value='float32' WHERE key='vector_format'")
+    older.close()
+    older = SqliteStore(tmp_path / "old.db")
+    older.upsert(build("doctors"), vectors("doctors"))
+    older.connection.execute("DELETE FROM meta WHERE key='vector_format'")   # as written before the key existed
+    older.close()
+    older = SqliteStore(tmp_path / "old.db")
+    assert {len(blob) for (blob,) in older.connection.execute("SELECT vector FROM passages")} == {4 * 4}
+    hit = older.search("", mode="semantic", vector=unit(1.0), limit=1).hits[0]
+    assert hit.id == build("doctors").id and hit.score == pytest.approx(1.0, abs=1e-4)
+    older.close()
