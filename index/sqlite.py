@@ -44,8 +44,12 @@ STEMMED_COLUMNS = "title_stemmed text_stemmed"
 # Weights in FTS_COLUMNS order: a word in the title counts four times one in the text.
 BM25 = "bm25(docs_fts, 4.0, 4.0, 1.0, 1.0)"
 
+# Contentless: the words are only indexed, never stored (the records hold the text), which saves about a
+# sixth of the file. Forgetting an article's words then means handing FTS5 the very words it was given, so
+# WORDS_VERSION must change whenever index_text() would give other words: the table is then rebuilt.
 _FTS_TABLE = (f"CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5({', '.join(FTS_COLUMNS)}, "
-              f'tokenize = "{INDEX_TOKENIZER}")')
+              f"content='', tokenize = \"{INDEX_TOKENIZER}\")")
+WORDS_VERSION = "1"
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -107,8 +111,10 @@ class SqliteStore:
             self._add_indexing_time()
             self._add_exposure()
             self._vector_dtype = self._vector_format()
-            if self._fts_columns() != FTS_COLUMNS:
+            self._contentless = self._fts_is_contentless()
+            if self._search_tables_outdated():
                 self._rebuild_search_tables()
+                self._contentless = self._fts_is_contentless()
             elif version != SCHEMA_VERSION:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
@@ -132,6 +138,20 @@ class SqliteStore:
 
     def _fts_columns(self) -> tuple[str, ...]:
         return tuple(row[1] for row in self._db.execute("PRAGMA table_info(docs_fts)"))
+
+    def _fts_is_contentless(self) -> bool:
+        row = self._db.execute("SELECT sql FROM sqlite_master WHERE name='docs_fts'").fetchone()
+        return bool(row) and "content=''" in row[0].replace(" ", "")
+
+    def _search_tables_outdated(self) -> bool:
+        """True when the full-text table has other columns than this version searches, or is contentless
+        and was filled by an index_text() that gave other words (see WORDS_VERSION)."""
+        if self._fts_columns() != FTS_COLUMNS:
+            return True
+        if not self._fts_is_contentless():
+            return False        # written before contentless tables: it stores its words and forgets any
+        row = self._db.execute("SELECT value FROM meta WHERE key='words_version'").fetchone()
+        return (row[0] if row else None) != WORDS_VERSION
 
     def _add_indexing_time(self) -> None:
         """Give an index written before version 3 its ``indexed_at`` column (NULL for the articles it holds)."""
@@ -192,13 +212,14 @@ class SqliteStore:
         """
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            if self._fts_columns() != FTS_COLUMNS:  # another process may have rebuilt it while we waited
+            if self._search_tables_outdated():  # another process may have rebuilt it while we waited
                 self._db.execute("DROP TABLE IF EXISTS docs_fts")
                 self._db.execute(_FTS_TABLE)
                 self._db.execute("DELETE FROM doc_entity_names")
                 for doc, record in self._db.cursor().execute("SELECT rowid, record FROM docs"):
                     self._index_words(doc, self._article(doc, record))
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('words_version', ?)", (WORDS_VERSION,))
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -277,7 +298,16 @@ class SqliteStore:
                              [(doc, name, entity) for name, entity in sorted(names) if name])
 
     def _remove_children(self, doc: int) -> None:
-        self._db.execute("DELETE FROM docs_fts WHERE rowid=?", (doc,))
+        if self._contentless:
+            row = self._db.execute("SELECT title, language, json_extract(record, '$.text') FROM docs WHERE rowid=?",
+                                   (doc,)).fetchone()
+            if row:
+                title, language, text = row
+                self._db.execute(f"INSERT INTO docs_fts (docs_fts, rowid, {', '.join(FTS_COLUMNS)}) "
+                                 f"VALUES ('delete', ?, ?, ?, ?, ?)",
+                                 (doc, *index_text(title, language), *index_text(text or "", language)))
+        else:
+            self._db.execute("DELETE FROM docs_fts WHERE rowid=?", (doc,))
         for table in ("doc_themes", "doc_entities", "doc_entity_names", "passages"):
             self._db.execute(f"DELETE FROM {table} WHERE doc=?", (doc,))
 

@@ -364,3 +364,24 @@ def test_vectors_are_stored_as_float16_and_older_float32_indexes_still_read(tmp_
     hit = older.search("", mode="semantic", vector=unit(1.0), limit=1).hits[0]
     assert hit.id == build("doctors").id and hit.score == pytest.approx(1.0, abs=1e-4)
     older.close()
+
+
+def test_the_contentless_word_index_forgets_exactly_what_an_update_or_delete_removes(tmp_path):
+    store = SqliteStore(tmp_path / "index.db")
+    assert store._contentless
+    store.upsert_many([(build(key), vectors(key)) for key in DOCS])
+    changed = build("doctors")
+    changed.title, changed.text = "Volunteer nurses see migrants", "Nurses from Fès visited the camp."
+    changed.passages = [Passage(0, changed.text, 0, len(changed.text))]
+    store.upsert(changed, vectors("doctors")[:1])
+    assert store.search("nurses").total == 1 and store.search("Fes").total == 1
+    assert store.search("consultations").total == 1           # only "medecins" still says so
+    assert store.delete(build("sakan").id)
+    assert store.search("اللاجئين").total == 0
+    store.connection.execute("INSERT INTO docs_fts (docs_fts) VALUES ('integrity-check')")
+    store.connection.execute("UPDATE meta SET value='0' WHERE key='words_version'")
+    store.close()
+    reopened = SqliteStore(tmp_path / "index.db")             # words of another version: rebuilt on opening
+    assert reopened.search("nurses").total == 1 and reopened.search("Oujda").total == 1
+    assert reopened.connection.execute("SELECT value FROM meta WHERE key='words_version'").fetchone()[0] != "0"
+    reopened.close()
