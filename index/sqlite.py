@@ -572,7 +572,7 @@ class SqliteStore:
             if passage_index is not None and not passage:
                 passage_index = None
             snippet = None
-            if not passage_snippets:
+            if not passage_snippets and highlighter:      # a query without words marks nothing anywhere
                 snippet = highlighter.snippet(passage, language) if passage else None
                 if snippet is None:
                     text = self._db.execute("SELECT json_extract(record, '$.text') FROM docs WHERE rowid=?",
