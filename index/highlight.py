@@ -81,6 +81,17 @@ class Highlighter:
 
     def __init__(self, node: object):
         self._leaves = [_Leaf.of(leaf) for leaf in positive_leaves(node)]
+        # The words a match can start with: most words of a text start none, and are skipped at once.
+        self._first_words: set[str] = set()
+        self._first_stems: set[str] = set()
+        prefixes: set[str] = set()
+        for leaf in self._leaves:
+            if leaf.prefix and len(leaf.exact) == 1:
+                prefixes.update({leaf.exact[0], *(variant[0] for variant in leaf.stemmed)})
+            else:
+                self._first_words.add(leaf.exact[0])
+                self._first_stems.update(variant[0] for variant in leaf.stemmed)
+        self._prefixes = tuple(sorted(prefixes))
 
     def __bool__(self) -> bool:
         return bool(self._leaves)
@@ -91,21 +102,25 @@ class Highlighter:
         words = words_with_offsets(text)
         if not self._leaves or not words:
             return words, []
-        normalised = [word for _, _, word in words]
+        return words, self._found([word for _, _, word in words], language)
+
+    def _found(self, normalised: list[str], language: str) -> list[tuple[int, int, int]]:
         stemmed = [_stem(word, language) for word in normalised]
-        found, position = [], 0
-        while position < len(normalised):
+        first_words, first_stems, prefixes = self._first_words, self._first_stems, self._prefixes
+        found, end = [], 0
+        for position, (word, stem_) in enumerate(zip(normalised, stemmed)):
+            if position < end or not (word in first_words or stem_ in first_stems
+                                      or (prefixes and (word.startswith(prefixes) or stem_.startswith(prefixes)))):
+                continue
             best = None
             for number, leaf in enumerate(self._leaves):
                 size = len(leaf.exact)
                 if (best is None or size > best[1] - position) and leaf.matches(normalised, stemmed, position):
                     best = (position, position + size, number)
-            if best is None:
-                position += 1
-            else:
+            if best is not None:
                 found.append(best)
-                position = best[1]
-        return words, found
+                end = best[1]
+        return found
 
     def spans(self, text: str, language: str) -> list[tuple[int, int]]:
         """(start, end) of each match, as offsets into ``text``."""
@@ -118,7 +133,10 @@ class Highlighter:
 
     def score(self, text: str, language: str) -> tuple[int, int]:
         """(different words and phrases of the query found, matches in all), to compare texts by."""
-        _, found = self._matches(text, language)
+        if not self._leaves:
+            return 0, 0
+        # Where the words are is not needed here, so they are cut the fast way (the same words, see words()).
+        found = self._found(_WORD.findall(normalise_text(text)), language)
         return len({number for _, _, number in found}), len(found)
 
     def snippet(self, text: str, language: str, *, size: int = SNIPPET_WORDS) -> str | None:
