@@ -100,7 +100,7 @@ def build_context(store: Store, request: BriefRequest) -> dict:
                 diversity=request.diversity)
             arguments.append(ArgumentSection(argument.claim, argument.theme, names.get(argument.theme, argument.theme),
                                              argument.query, total, evidence))
-    outlets = store.facets("outlet", filters=filters)
+    outlets = _by_outlet_name(store, store.facets("outlet", filters=filters))
     languages = store.facets("language", filters=filters)
     themes = store.facets("theme", filters=filters)
     gaps = [s for s in sections if len(s.evidence) < request.evidence_per_theme]
@@ -185,7 +185,9 @@ def _digest(store: Store, request: BriefRequest, filters: SearchFilters, citatio
     previous_total = store.search("", filters=previous, limit=1).total
     theme_rows = _compare(store.facets("theme", filters=current), store.facets("theme", filters=previous),
                           keys=list(names) or None, names=names)
-    outlet_rows = _compare(store.facets("outlet", filters=current), store.facets("outlet", filters=previous))
+    current_outlets, previous_outlets = store.facets("outlet", filters=current), store.facets("outlet", filters=previous)
+    outlet_rows = _compare(current_outlets, previous_outlets,
+                           names=outlet_names(store, [*current_outlets, *previous_outlets]))
     return {
         "filters": current,
         "period": {"since": current.since, "until": current.until, "days": days, "articles": result.total},
@@ -197,6 +199,22 @@ def _digest(store: Store, request: BriefRequest, filters: SearchFilters, citatio
         "top_stories": _top_stories(store, result.hits, citations, limit=request.top_stories),
         "share_of_voice": store.share_of_voice("", filters=current, limit=10),
     }
+
+
+def outlet_names(store: Store, keys: list[str]) -> dict[str, str]:
+    """Outlet key -> the name its latest indexed article gives it (readers know "Le Matin", not "le-matin");
+    two outlets of one name keep their keys beside it."""
+    names = {}
+    for key in dict.fromkeys(keys):
+        hits = store.search("", filters=SearchFilters(outlets=[key]), limit=1).hits
+        names[key] = (hits[0].outlet_name if hits else "") or key
+    repeated = {name for name in names.values() if list(names.values()).count(name) > 1}
+    return {key: f"{name} ({key})" if name in repeated else name for key, name in names.items()}
+
+
+def _by_outlet_name(store: Store, counts: dict[str, int]) -> dict[str, int]:
+    names = outlet_names(store, list(counts))
+    return {names[key]: count for key, count in counts.items()}
 
 
 def _day(value: str | None) -> date | None:

@@ -241,7 +241,9 @@ def test_build_context_sections_sources_and_gaps(store):
     assert [(s.number, s.title) for s in context["sources"]] == [(1, "Story h1"), (2, "Story h3"), (3, "Story e1"),
                                                                 (4, "Story j1")]
     assert context["coverage"]["articles"] == 8
-    assert context["coverage"]["outlets"] == {"tribune": 3, "observer": 2, "watan": 2, "echo": 1}
+    # By the names readers know, not the keys of the sources file.
+    assert context["coverage"]["outlets"] == {"The Rabat Tribune": 3, "Sahel Observer": 2, "Al Watan": 2,
+                                              "L'Echo du Sahel": 1}
     assert context["coverage"]["languages"] == {"en": 6, "ar": 1, "fr": 1}
     assert context["coverage"]["themes"]["health"] == 4
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", context["generated_at"])
@@ -269,7 +271,7 @@ def test_a_country_filter_only_cites_that_countrys_outlets(store):
     for source in context["sources"]:
         assert store.get(source.article_id).country == "ML"
     assert {s.outlet_name for s in context["sources"]} == {"L'Echo du Sahel", "Sahel Observer"}
-    assert context["coverage"]["outlets"] == {"observer": 2, "echo": 1}
+    assert context["coverage"]["outlets"] == {"Sahel Observer": 2, "L'Echo du Sahel": 1}
 
 
 def test_the_policy_paper_renders_every_section_and_the_sources(store):
@@ -296,7 +298,7 @@ def test_the_policy_paper_renders_every_section_and_the_sources(store):
 
     assert "- Justice: 1 of 2 expected excerpts found." in paper
     assert "- Detention: 0 of 2 expected excerpts found." in paper
-    assert "| tribune | 2 |" in paper  # x1 is undated, so outside a date range
+    assert "| The Rabat Tribune | 2 |" in paper  # x1 is undated, so outside a date range
 
     sources = paper.split("\n## Sources\n", 1)[1].strip().splitlines()
     assert sources == [

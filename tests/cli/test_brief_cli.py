@@ -155,7 +155,7 @@ def test_the_media_digest_compares_the_period_with_the_one_before(data_dir, tmp_
     assert "2024-04-01 to 2024-05-31 (61 days), compared with 2024-01-31 to 2024-03-31." in digest
     # Six articles from 1 to 6 May against h4 alone (10 March); x1 is undated.
     assert "| Articles | 1 | 6 | +5 (+500%) |" in digest
-    assert "| observer | 1 | 1 | 0 |" in digest and "| tribune | 0 | 2 | +2 |" in digest
+    assert "| Sahel Observer | 1 | 1 | 0 |" in digest and "| The Rabat Tribune | 0 | 2 | +2 |" in digest
     stories = digest.split("\n## Top stories\n", 1)[1].split("\n## ", 1)[0]
     assert len(re.findall(r"^\d+\. \*\*Story ", stories, re.M)) == 5
     assert "Story h4" not in stories
