@@ -49,8 +49,9 @@ def run_stats(settings: Settings, report: str, query: str = "", *, filters=None,
     store = open_store(settings.store_url)
     try:
         if not hasattr(store, "where"):
-            raise StoreError("`advocacy stats` reads the embedded SQLite index; with index.store_url on "
-                             "Elasticsearch, use Kibana or the server's aggregations for these figures")
+            result = _through_contract(store, report, query, filters=filters, by=by, limit=limit)
+            result.query = query
+            return result
         where = store.where(query, filters)
         db = store.connection
         build = {"attention": _attention, "share-of-voice": _share_of_voice, "outlets": _outlets,
@@ -67,12 +68,36 @@ def run_stats(settings: Settings, report: str, query: str = "", *, filters=None,
     return result
 
 
+def _through_contract(store, report: str, query: str, *, filters, by: str, limit: int) -> StatsReport:
+    """The reports any store offers through the Store contract (Elasticsearch); the others need SQL."""
+    from advocacy.index import StoreError
+
+    if report == "attention":
+        result = _attention_rows(store.attention(query, filters=filters, by=by), by=by, undated=None)
+    elif report == "share-of-voice":
+        result = _share_of_voice_rows(store.share_of_voice(query, filters=filters, limit=limit))
+    else:
+        raise StoreError(f"`advocacy stats {report}` reads the embedded SQLite index; with index.store_url on "
+                         "Elasticsearch, only attention and share-of-voice are counted here (the server's "
+                         "aggregations, in Kibana for example, give the others)")
+    result.summary = {"matching": store.search(query, filters=filters, limit=1).total, **result.summary}
+    return result
+
+
 def _attention(db, where, *, by, filters, **_) -> StatsReport:
-    from advocacy.index.analytics import attention_report, spikes
+    from advocacy.index.analytics import attention_report
 
     report = attention_report(db, where=where, by=by, since=filters.since if filters else None,
                               until=filters.until if filters else None)
-    series, undated = report["series"], report["undated"]
+    result = _attention_rows(report["series"], by=by, undated=report["undated"])
+    result.summary = {"matching": report["matching"], **result.summary}
+    return result
+
+
+def _attention_rows(series: list[dict], *, by: str, undated: int | None) -> StatsReport:
+    """The attention table from a series; ``undated`` None when the store cannot tell (it is then left out)."""
+    from advocacy.index.analytics import spikes
+
     jumps = {row["period"]: row for row in spikes(series)}
     rows = [{**row, "spike": row["period"] in jumps,
              "z": round(jumps[row["period"]]["z"], 2) if row["period"] in jumps else None} for row in series]
@@ -83,14 +108,17 @@ def _attention(db, where, *, by, filters, **_) -> StatsReport:
     return StatsReport("attention", "", rows,
                        [("period", by), ("count", "articles"), ("total", "all articles"), ("share", "share"),
                         ("spike", "spike")],
-                       summary={"matching": report["matching"], "by": by, "undated": undated,
+                       summary={"by": by, **({"undated": undated} if undated is not None else {}),
                                 "spikes": list(jumps)}, notes=notes)
 
 
 def _share_of_voice(db, where, *, limit, **_) -> StatsReport:
     from advocacy.index.analytics import share_of_voice
 
-    rows = share_of_voice(db, where=where, type="organisation", limit=limit)
+    return _share_of_voice_rows(share_of_voice(db, where=where, type="organisation", limit=limit))
+
+
+def _share_of_voice_rows(rows: list[dict]) -> StatsReport:
     return StatsReport("share-of-voice", "", rows,
                        [("name", "organisation"), ("entity", "id"), ("articles", "articles"),
                         ("mentions", "mentions"), ("exposure", "exposure"), ("share", "share of voice"),

@@ -186,3 +186,25 @@ def test_stats_attention_flags_a_spike(tmp_path):
     assert (last["period"], last["count"], last["spike"]) == ("2024-02-19", 6, True) and last["z"] > 3
     table = run(tmp_path, "stats", "attention", "boat").output
     assert "1 spike: 2024-02-19" in table and table.splitlines()[-4].rstrip().endswith("yes")
+
+
+@pytest.mark.parametrize("report, options", [("attention", {"by": "month"}), ("share-of-voice", {"limit": 5})])
+def test_stats_through_the_store_contract_match_the_sql_reports(data_dir, report, options):
+    """What a store without SQL (Elasticsearch) reports: the same rows, through the contract's methods."""
+    from advocacy.config import load_settings
+    from advocacy.index import SearchFilters, StoreError
+    from advocacy.stats import _through_contract, run_stats
+
+    settings = load_settings(environ={}).with_data_dir(data_dir)
+    query, filters = "migrants OR refugees", SearchFilters(languages=["en", "fr"])
+    expected = run_stats(settings, report, query, filters=filters, **options)
+    store = SqliteStore(data_dir / "index.db")
+    try:
+        contract = _through_contract(store, report, query, filters=filters, by=options.get("by", "week"),
+                                     limit=options.get("limit", 20))
+        with pytest.raises(StoreError, match="only attention and share-of-voice"):
+            _through_contract(store, "terms", query, filters=filters, by="week", limit=5)
+    finally:
+        store.close()
+    assert contract.rows == expected.rows and contract.rows
+    assert contract.summary["matching"] == expected.summary["matching"]
