@@ -284,17 +284,17 @@ def _verdict(before: str, after: str, *, language: str, organisations: list[str]
         return "public" if any(w in _AR_OFFICES for w in words) else None
     # After the name: an apposition (", spokesperson for …", ", 24, a refugee from …", " (AMDH)").
     apposition = re.match(r"\s*(?:,|\(|–|—|-)\s*(.*)", after, re.S)
-    if apposition:
-        clause = re.split(r"[,;:)]", apposition.group(1), maxsplit=1)[0]
-        if re.match(r"(?:who|whose|which|qui|dont|que|qu['’])\b", clause, re.I):
-            # A relative clause ("whose lawyer", "dont le directeur") gives someone else's role, except when
-            # it says where the person works ("who follows education programmes at UNHCR").
-            if _STATUS_RX.search(clause) or _AGE_RX.search(clause):
-                return "private"
-            if (re.match(r"(?:who|qui)\b", clause, re.I) and _OWN_WORK.search(clause)
-                    and _tied_to_organisation(clause, organisations)):
-                return "public"
-            return None
+    clause = re.split(r"[,;:)]", apposition.group(1), maxsplit=1)[0] if apposition else ""
+    if apposition and re.match(r"(?:who|whose|which|qui|dont|que|qu['’])\b", clause, re.I):
+        # A relative clause ("whose lawyer", "dont le directeur") gives someone else's role, except when
+        # it says where the person works ("who follows education programmes at UNHCR"); the words before
+        # the name may still give theirs ("le juge X, qui a présidé les audiences").
+        if _STATUS_RX.search(clause) or _AGE_RX.search(clause):
+            return "private"
+        if (re.match(r"(?:who|qui)\b", clause, re.I) and _OWN_WORK.search(clause)
+                and _tied_to_organisation(clause, organisations)):
+            return "public"
+    elif apposition:
         head = " ".join(clause.split()[:6])
         if re.match(r"\s*\d{1,2}\b", apposition.group(1)) or _AGE_RX.search(head):
             return "private"

@@ -297,3 +297,16 @@ def test_french_officers_charged_with_a_programme_and_lawyers_for_the_parties_ke
     # A lawyer with neither clients nor organisation stays private, as before.
     text = "Houda Lamrani, avocate, dit avoir été refoulée à l'hôpital."
     assert "Lamrani" not in redact(text, people=[houda], language="fr").text
+
+
+def test_an_office_before_the_name_counts_even_when_a_relative_clause_follows():
+    haidara = person("ibrahim-haidara", "Ibrahim Haïdara")
+    text = ("« C'est une injustice qui se répare ici », explique le juge Ibrahim Haïdara, qui a présidé les "
+            "audiences.")
+    assert redacted(text, haidara, language="fr").count == 0
+    okafor = person("mary-okafor", "Mary Okafor")
+    assert redacted("\"We sat for five days,\" said Judge Mary Okafor, who chaired the hearings.", okafor).count == 0
+    # The relative clause still tells a private person apart, whatever precedes the name.
+    assert redacted("Mary Okafor, who is a refugee from Nigeria, said the hearing was short.", okafor).count == 1
+    assert redacted("Sa voisine, Awa Keïta, qui est enceinte, attend depuis mars.",
+                    person("awa-keita", "Awa Keïta"), language="fr").count == 1
