@@ -74,8 +74,13 @@ _HEALTH = re.compile(
     re.I)
 _AR_OFFICES = {fold(word) for word in (
     "الوزير الوزيرة وزير وزيرة رئيس رئيسة الرئيس الرئيسة المدير المديرة مدير مديرة المتحدث المتحدثة الناطق "
-    "الناطقة المنسق المنسقة ممثل ممثلة السفير السفيرة الوالي العامل النائب النائبة الكاتب"
+    "الناطقة المنسق المنسقة ممثل ممثلة السفير السفيرة الوالي العامل النائب النائبة الكاتب "
+    "المسؤول المسؤولة مسؤول مسؤولة القاضي القاضية"
 ).split()}
+
+_AR_PROFESSIONS = {fold(word) for word in "المحامي المحامية محامي محامية الطبيب الطبيبة طبيب طبيبة".split()}
+# Words that name a body a professional can speak for: network, association, organisation, commission.
+_AR_BODIES = [fold(word) for word in "شبكة جمعية منظمة هيئة المفوضية".split()]
 
 _LINK = r"(?:of|for|at|with|from|in|to|the|de|du|des|d['’]|la|le|l['’]|au|aux|à|chez|auprès|pour)"
 _ORG_PREPOSITION = (r"(?:of|for|at|with|from|de|du|des|d['’]|auprès (?:de|du|des|d['’])|au sein (?:de|du|des|d['’])"
@@ -158,7 +163,16 @@ class Redacted:
 
 
 def people_of(article: Article) -> list[Entity]:
-    return [e for e in article.entities if e.type == "person"]
+    """The article's people, less the names the people finder also took for someone that are not anyone's:
+    a place or organisation the article names ("une société de Tanger") or a nationality ("un Guinéen")."""
+    elsewhere = {fold(form) for e in article.entities if e.type in ("place", "organisation")
+                 for form in (e.name, *e.mentions)}
+
+    def nobody(form: str) -> bool:
+        return fold(form) in elsewhere or bool(_NATIONALITY_RX.fullmatch(form.strip()))
+
+    return [e for e in article.entities
+            if e.type == "person" and not all(nobody(form) for form in (e.name, *e.mentions))]
 
 
 def redact_article_text(text: str, article: Article, *, policy: RedactionPolicy | None = None,
@@ -280,8 +294,18 @@ def is_public(person: Entity, context: str, *, language: str = "en", organisatio
 def _verdict(before: str, after: str, *, language: str, organisations: list[str]) -> str | None:
     """"public", "private" or None for one mention, from the words just before and just after it."""
     if language == "ar":
+        # An office just before the name ("الوزير X") or opening the apposition after it ("X، المسؤولة عن …").
         words = [fold(w) for w in re.findall(r"\w+", before)[-3:]]
-        return "public" if any(w in _AR_OFFICES for w in words) else None
+        apposition = re.match(r"\s*[،,]\s*(.*)", after, re.S)
+        following = [fold(w) for w in re.findall(r"\w+", apposition.group(1))[:2]] if apposition else []
+        if any(w in _AR_OFFICES for w in [*words, *following]):
+            return "public"
+        # A lawyer, doctor… is public when the sentence ties them to an organisation, as in the other languages.
+        if any(w in _AR_PROFESSIONS for w in [*words, *following]):
+            clause = fold(after)
+            if any(fold(name) in clause for name in organisations) or any(w in clause for w in _AR_BODIES):
+                return "public"
+        return None
     # After the name: an apposition (", spokesperson for …", ", 24, a refugee from …", " (AMDH)").
     apposition = re.match(r"\s*(?:,|\(|–|—|-)\s*(.*)", after, re.S)
     clause = re.split(r"[,;:)]", apposition.group(1), maxsplit=1)[0] if apposition else ""

@@ -310,3 +310,25 @@ def test_an_office_before_the_name_counts_even_when_a_relative_clause_follows():
     assert redacted("Mary Okafor, who is a refugee from Nigeria, said the hearing was short.", okafor).count == 1
     assert redacted("Sa voisine, Awa Keïta, qui est enceinte, attend depuis mars.",
                     person("awa-keita", "Awa Keïta"), language="fr").count == 1
+
+
+def test_arabic_roles_after_the_name_and_lawyers_of_a_network_are_public():
+    amal = person("amal-benali", "أمل بنعلي")
+    kept = "وقالت أمل بنعلي، المسؤولة عن برنامج الهجرة لدى أوكسفام بالمغرب، إن العمل مستمر."
+    assert redacted(kept, amal, language="ar").count == 0
+    lawyer = "وقال المحامي أمل بنعلي، الذي يؤازر المهاجرين في إطار شبكة تضامن سوس، إن الشبكة رفعت 11 دعوى."
+    assert redacted(lawyer, amal, language="ar").count == 0
+    alone = "وقال المحامي أمل بنعلي إن موكله ما زال محتجزا."
+    assert redacted(alone, amal, language="ar").count == 1
+
+
+def test_a_nationality_or_a_place_taken_for_a_person_is_not_withheld():
+    from advocacy.briefs.redaction import redact_article_text
+
+    text = "Un Ivoirien de 27 ans, aujourd'hui électricien à Tanger, raconte son parcours."
+    url = "http://echo.test/ivoirien"
+    article = Article(id=article_id(url), url=url, outlet="echo", outlet_name="L'Écho", country="MA", title="T",
+                      text=text, language="fr", entities=[
+                          person("ivoirien", "Ivoirien"), person("tanger", "Tanger"),
+                          Entity("place:tangier", "Tangier", "place", ["Tanger"], 1)])
+    assert redact_article_text(text, article).text == text
