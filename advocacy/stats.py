@@ -52,15 +52,19 @@ def run_stats(settings: Settings, report: str, query: str = "", *, filters=None,
             result = _through_contract(store, report, query, filters=filters, by=by, limit=limit)
             result.query = query
             return result
-        where = store.where(query, filters)
-        db = store.connection
-        build = {"attention": _attention, "share-of-voice": _share_of_voice, "outlets": _outlets,
-                 "entities": _entities, "terms": _terms}[report]
-        result = build(db, where, by=by, limit=limit, entity_type=entity_type, reach=reach, filters=filters)
+        if report == "attention":
+            # Through the store, which counts with its word index where it can (index/words.py).
+            result = _attention(store.attention_report(query, filters=filters, by=by), by=by)
+        elif report == "share-of-voice":
+            result = _share_of_voice_rows(store.share_of_voice(query, filters=filters, limit=limit))
+        else:
+            build = {"outlets": _outlets, "entities": _entities, "terms": _terms}[report]
+            result = build(store.connection, store.where(query, filters), limit=limit, entity_type=entity_type,
+                           reach=reach)
         # The attention report counts the matches on its way; the others are counted here.
         matching = result.summary.pop("matching", None)
         if matching is None:
-            matching = db.execute(f"SELECT COUNT(*) FROM docs d WHERE {where[0]}", where[1]).fetchone()[0]
+            matching = store.matching(query, filters=filters)
     finally:
         store.close()
     result.query = query
@@ -84,11 +88,7 @@ def _through_contract(store, report: str, query: str, *, filters, by: str, limit
     return result
 
 
-def _attention(db, where, *, by, filters, **_) -> StatsReport:
-    from advocacy.index.analytics import attention_report
-
-    report = attention_report(db, where=where, by=by, since=filters.since if filters else None,
-                              until=filters.until if filters else None)
+def _attention(report: dict, *, by: str) -> StatsReport:
     result = _attention_rows(report["series"], by=by, undated=report["undated"])
     result.summary = {"matching": report["matching"], **result.summary}
     return result
@@ -110,12 +110,6 @@ def _attention_rows(series: list[dict], *, by: str, undated: int | None) -> Stat
                         ("spike", "spike")],
                        summary={"by": by, **({"undated": undated} if undated is not None else {}),
                                 "spikes": list(jumps)}, notes=notes)
-
-
-def _share_of_voice(db, where, *, limit, **_) -> StatsReport:
-    from advocacy.index.analytics import share_of_voice
-
-    return _share_of_voice_rows(share_of_voice(db, where=where, type="organisation", limit=limit))
 
 
 def _share_of_voice_rows(rows: list[dict]) -> StatsReport:

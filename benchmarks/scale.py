@@ -577,20 +577,15 @@ def time_queries(run, queries, *, repeat: int) -> Timings:
 
 def attention_report(store, query: str):
     """What `advocacy stats attention QUERY --by month` computes."""
-    from advocacy.index.analytics import attention_report as report, spikes
+    from advocacy.index.analytics import spikes
 
-    figures = report(store.connection, where=store.where(query), by="month")
+    figures = store.attention_report(query, by="month")
     return figures["matching"], figures["series"], spikes(figures["series"]), figures["undated"]
 
 
 def share_of_voice_report(store, query: str):
     """What `advocacy stats share-of-voice QUERY` computes."""
-    from advocacy.index.analytics import share_of_voice
-
-    where = store.where(query)
-    db = store.connection
-    matching = db.execute(f"SELECT COUNT(*) FROM docs d WHERE {where[0]}", where[1]).fetchone()[0]
-    return matching, share_of_voice(db, where=where, type="organisation", limit=20)
+    return store.matching(query), store.share_of_voice(query, limit=20)
 
 
 def verdict(value: float, target: float) -> str:

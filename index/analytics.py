@@ -280,6 +280,35 @@ def attention_report(db: sqlite3.Connection, *, where: Where = ALL, by: str = "w
     return {"matching": matching, "undated": undated, "series": rows}
 
 
+def attention_from_days(matching_days: dict[str, int], all_days: dict[str, int], *, by: str = "week",
+                        since: str | None = None, until: str | None = None) -> dict:
+    """:func:`attention_report` from article counts per publication day already counted elsewhere (the
+    word index), keyed by the ``published_at`` text's day ("" or anything unreadable for the undated)."""
+    _check_bucket(by)
+    low, high = bound(since, "since"), bound(until, "until")
+    days: Counter = Counter()
+    matching = undated = 0
+    for text, n in matching_days.items():
+        matching += n
+        day = _day(text)
+        if day is None:
+            undated += n
+        else:
+            days[day] += n
+    if low and high and low > high:
+        return {"matching": matching, "undated": undated, "series": []}
+    within = Counter({day: n for day, n in days.items() if _within(day, low, high)})
+    if not (within or (low and high)):
+        return {"matching": matching, "undated": undated, "series": []}
+    totals: Counter = Counter()
+    for text, n in all_days.items():
+        day = _day(text)
+        if day is not None and _within(day, low, high):
+            totals[day] += n
+    return {"matching": matching, "undated": undated,
+            "series": series(within, totals, by=by, since=low, until=high)}
+
+
 def undated_count(db: sqlite3.Connection, *, where: Where = ALL) -> int:
     """How many matching articles have no readable publication date, and so appear in no time series."""
     dated = sum(_day_counts(db, where).values())
@@ -338,6 +367,13 @@ def share_of_voice(db: sqlite3.Connection, *, entities: list[str] | None = None,
             f"SELECT e.entity, e.type, COUNT(*), SUM(e.count), SUM(d.exposure) "
             f"FROM doc_entities e JOIN docs d ON d.rowid = e.doc WHERE {sql} GROUP BY e.entity", params):
         stats[entity] = {"type": kind, "articles": articles, "mentions": mentions, "exposure": exposure}
+    return voice_rows(db, stats, entities=entities, type=type, limit=limit)
+
+
+def voice_rows(db: sqlite3.Connection, stats: dict[str, dict], *, entities: list[str] | None = None,
+               type: str | None = "organisation", limit: int | None = 10) -> list[dict]:
+    """The rows of :func:`share_of_voice` from per-entity figures (``{"type", "articles", "mentions",
+    "exposure"}`` by entity id) however counted; ``db`` supplies the entities' names."""
     pool = [s for s in stats.values() if type is None or s["type"] == type]
     pairs = sum(s["articles"] for s in pool)
     exposure_pairs = sum(s["exposure"] for s in pool)

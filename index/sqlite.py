@@ -19,6 +19,7 @@ file beside a large one (``index.db.ann``).
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import time
 from pathlib import Path
@@ -34,6 +35,7 @@ from advocacy.index.query import (INDEX_TOKENIZER, MatchAll, index_text, parse, 
                                   restrictions, to_sqlite, words)
 from advocacy.index.store import SEARCH_MODES, Hit, SavedSearch, SearchFilters, SearchResult, timestamp
 from advocacy.index.vectors import PassageIndex
+from advocacy.index.words import WordIndex
 
 SCHEMA_VERSION = 3
 FACET_FIELDS = {"outlet": "d.outlet", "language": "d.language", "country": "d.country"}
@@ -80,6 +82,8 @@ CREATE TABLE IF NOT EXISTS passages (doc INTEGER NOT NULL, idx INTEGER NOT NULL,
                                      PRIMARY KEY (doc, idx));
 -- Articles whose passage vectors the approximate index (index/vectors.py) does not hold yet.
 CREATE TABLE IF NOT EXISTS vectors_pending (doc INTEGER PRIMARY KEY);
+-- Articles written since the word index (index/words.py) last took them in; the stamp tells a later write.
+CREATE TABLE IF NOT EXISTS words_pending (doc INTEGER PRIMARY KEY, stamp INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS saved_searches (name TEXT PRIMARY KEY, record TEXT NOT NULL);
 {_FTS_TABLE};
 """
@@ -121,6 +125,7 @@ class SqliteStore:
             raise StoreError(f"{self.path} is not a usable index ({exc}); delete it and run `advocacy index`") from None
         self._passage_index = PassageIndex(self._db, self.path.with_name(self.path.name + ".ann"),
                                            dtype=self._vector_dtype)
+        self._words = WordIndex(self._db, self.path.with_name(self.path.name + ".words"), words_version=WORDS_VERSION)
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -242,16 +247,25 @@ class SqliteStore:
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
+            self._words.forget_prepared()
             raise
         finally:
             self._passage_index.changed()
         if count:
+            self._words.sync()
             self._passage_index.update()
         return count
 
     def update_vector_index(self) -> str | None:
         """Bring the approximate passage index up to date now, whatever its size (see index/vectors.py)."""
         return self._passage_index.update(force=True)
+
+    def update_word_index(self) -> bool:
+        """Bring the word index up to date now (see index/words.py); False when another process is writing it."""
+        return self._words.sync()
+
+    def _mark_words_pending(self, doc: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO words_pending VALUES (?, ?)", (doc, random.getrandbits(62)))
 
     def _write(self, article: Article, vectors: np.ndarray | None) -> None:
         data = article.to_dict()
@@ -274,7 +288,9 @@ class SqliteStore:
                                       url, title, record, exposure, id, indexed_at)
                                       VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
                                    (*values, article.id, timestamp())).lastrowid
-        self._index_words(doc, article)
+        title_words, text_words = self._index_words(doc, article)
+        self._words.document(doc, article, title_words, text_words)
+        self._mark_words_pending(doc)
         self._db.executemany("INSERT INTO doc_themes VALUES (?,?,?)",
                              [(doc, t.theme, t.score) for t in article.themes])
         self._db.executemany("INSERT INTO doc_entities VALUES (?,?,?,?)",
@@ -286,8 +302,9 @@ class SqliteStore:
               else None) for p in article.passages])
         self._db.execute("INSERT OR IGNORE INTO vectors_pending VALUES (?)", (doc,))
 
-    def _index_words(self, doc: int, article: Article) -> None:
-        """The article's row of the full-text table and its entity names (inside the caller's transaction)."""
+    def _index_words(self, doc: int, article: Article) -> tuple[tuple[str, str], tuple[str, str]]:
+        """The article's row of the full-text table and its entity names (inside the caller's transaction);
+        returns the indexed words of its title and text, as index_text() gives them."""
         title_exact, title_stemmed = index_text(article.title, article.language)
         text_exact, text_stemmed = index_text(article.text, article.language)
         self._db.execute(f"INSERT INTO docs_fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?,?,?,?,?)",
@@ -296,6 +313,7 @@ class SqliteStore:
                  for name in (entity.name, *entity.mentions)}
         self._db.executemany("INSERT INTO doc_entity_names VALUES (?,?,?)",
                              [(doc, name, entity) for name, entity in sorted(names) if name])
+        return (title_exact, title_stemmed), (text_exact, text_stemmed)
 
     def _remove_children(self, doc: int) -> None:
         if self._contentless:
@@ -320,6 +338,7 @@ class SqliteStore:
             self._remove_children(row[0])
             # Its vectors may stay in the approximate index: they are never read back for a missing article.
             self._db.execute("DELETE FROM vectors_pending WHERE doc=?", (row[0],))
+            self._mark_words_pending(row[0])
             self._db.execute("DELETE FROM docs WHERE rowid=?", (row[0],))
             self._db.execute("COMMIT")
         except BaseException:
@@ -327,6 +346,7 @@ class SqliteStore:
             raise
         finally:
             self._passage_index.changed()
+        self._words.sync()
         return True
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -407,9 +427,13 @@ class SqliteStore:
         if mode == "hybrid" and not highlighter:
             mode = "keyword"  # only fields: nothing to fuse, the matches are listed newest first
         if mode == "keyword":
-            where = self._condition(node, filters)
-            total = self._db.execute(f"SELECT COUNT(*) FROM docs d WHERE {where[0]}", where[1]).fetchone()[0]
-            ranked = self._keyword_ranked(node, where, k=limit, offset=offset)
+            found = self._words_search(node, filters, k=limit, offset=offset)
+            if found is not None:
+                total, ranked = found
+            else:
+                where = self._condition(node, filters)
+                total = self._db.execute(f"SELECT COUNT(*) FROM docs d WHERE {where[0]}", where[1]).fetchone()[0]
+                ranked = self._keyword_ranked(node, where, k=limit, offset=offset)
             return self._hits([(doc, score, None) for doc, score in ranked], total=total, highlighter=highlighter)
         wanted = offset + limit
         # By meaning, the query's words are the embedding's business; its fields and exclusions still apply.
@@ -418,7 +442,9 @@ class SqliteStore:
         if mode == "semantic":
             return self._hits(semantic[offset:wanted], total=len(semantic), highlighter=highlighter,
                               passage_snippets=True)
-        keyword = self._keyword_ranked(node, self._condition(node, filters), k=max(wanted, RRF_DEPTH))
+        found = self._words_search(node, filters, k=max(wanted, RRF_DEPTH))
+        keyword = found[1] if found is not None else self._keyword_ranked(node, self._condition(node, filters),
+                                                                          k=max(wanted, RRF_DEPTH))
         # Reciprocal rank fusion: robust to the two scores living on different scales.
         fused: dict[int, float] = {}
         best_passage = {doc: passage for doc, _, passage in semantic}
@@ -448,7 +474,12 @@ class SqliteStore:
         """Article counts per value of ``field`` (outlet, language, country, theme) among matching articles."""
         if field != "theme" and field not in FACET_FIELDS:
             raise ValueError(f"cannot facet on {field!r}; choose one of theme, {', '.join(FACET_FIELDS)}")
-        where, params = self.where(query, filters)
+        node = parse(query)
+        if self._words.ready():
+            counts = self._words.values(field, node, filters, resolve_entity=self.entity_ids_named)
+            if counts is not None:
+                return dict(sorted(((value, n) for value, n in counts.items() if n), key=lambda item: (-item[1], item[0])))
+        where, params = self._condition(node, filters)
         if field == "theme":
             sql = (f"SELECT t.theme, COUNT(*) FROM doc_themes t JOIN docs d ON d.rowid = t.doc WHERE {where} "
                    f"GROUP BY t.theme ORDER BY COUNT(*) DESC, t.theme")
@@ -459,12 +490,38 @@ class SqliteStore:
         return dict(self._db.execute(sql, params).fetchall())
 
     def attention(self, query: str = "", *, filters: SearchFilters | None = None, by: str = "week") -> list[dict]:
-        return analytics.attention(self._db, where=self.where(query, filters), by=by,
-                         since=filters.since if filters else None, until=filters.until if filters else None)
+        return self.attention_report(query, filters=filters, by=by)["series"]
+
+    def attention_report(self, query: str = "", *, filters: SearchFilters | None = None, by: str = "week") -> dict:
+        """:func:`analytics.attention_report` for a query: ``{"matching", "undated", "series"}``."""
+        node = parse(query)
+        since, until = (filters.since, filters.until) if filters else (None, None)
+        if self._words.ready():
+            days = self._words.day_counts(node, filters, resolve_entity=self.entity_ids_named)
+            if days is not None:
+                return analytics.attention_from_days(days, self._words.all_day_counts(), by=by, since=since,
+                                                     until=until)
+        return analytics.attention_report(self._db, where=self._condition(node, filters), by=by, since=since,
+                                          until=until)
 
     def share_of_voice(self, query: str = "", *, filters: SearchFilters | None = None,
                        limit: int = 10) -> list[dict]:
-        return analytics.share_of_voice(self._db, where=self.where(query, filters), limit=limit)
+        node = parse(query)
+        if self._words.ready():
+            stats = self._words.organisation_voice(node, filters, resolve_entity=self.entity_ids_named)
+            if stats is not None:
+                return analytics.voice_rows(self._db, stats, type="organisation", limit=limit)
+        return analytics.share_of_voice(self._db, where=self._condition(node, filters), limit=limit)
+
+    def matching(self, query: str = "", *, filters: SearchFilters | None = None) -> int:
+        """How many articles match ``query`` and ``filters``."""
+        node = parse(query)
+        if self._words.ready():
+            count = self._words.count(node, filters, resolve_entity=self.entity_ids_named)
+            if count is not None:
+                return count
+        sql, params = self._condition(node, filters)
+        return self._db.execute(f"SELECT COUNT(*) FROM docs d WHERE {sql}", params).fetchone()[0]
 
     def passages_with_vectors(self, ids: list[str] | None = None):
         """(article id, passage index, text, vector) for the given articles (all when None)."""
@@ -478,6 +535,12 @@ class SqliteStore:
             yield id, idx, text, np.frombuffer(blob, dtype=self._vector_dtype).astype(np.float32)
 
     # -- search internals ------------------------------------------------------------------------------
+
+    def _words_search(self, node: object, filters: SearchFilters | None, *, k: int, offset: int = 0):
+        """(total, [(doc, score)]) from the word index, or None when SQL must answer (see index/words.py)."""
+        if not self._words.ready():
+            return None
+        return self._words.search(node, filters, k=k, offset=offset, resolve_entity=self.entity_ids_named)
 
     def _keyword_ranked(self, node: object, where: Where, *, k: int, offset: int = 0) -> list[tuple[int, float]]:
         """(doc, score) of the articles matching ``where``, best first: by bm25 of the words the query asks
