@@ -264,8 +264,10 @@ class SqliteStore:
         """Bring the word index up to date now (see index/words.py); False when another process is writing it."""
         return self._words.sync()
 
-    def _mark_words_pending(self, doc: int) -> None:
-        self._db.execute("INSERT OR REPLACE INTO words_pending VALUES (?, ?)", (doc, random.getrandbits(62)))
+    def _mark_words_pending(self, doc: int) -> int:
+        stamp = random.getrandbits(62)
+        self._db.execute("INSERT OR REPLACE INTO words_pending VALUES (?, ?)", (doc, stamp))
+        return stamp
 
     def _write(self, article: Article, vectors: np.ndarray | None) -> None:
         data = article.to_dict()
@@ -289,8 +291,7 @@ class SqliteStore:
                                       VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
                                    (*values, article.id, timestamp())).lastrowid
         title_words, text_words = self._index_words(doc, article)
-        self._words.document(doc, article, title_words, text_words)
-        self._mark_words_pending(doc)
+        self._words.document(doc, self._mark_words_pending(doc), article, title_words, text_words)
         self._db.executemany("INSERT INTO doc_themes VALUES (?,?,?)",
                              [(doc, t.theme, t.score) for t in article.themes])
         self._db.executemany("INSERT INTO doc_entities VALUES (?,?,?,?)",

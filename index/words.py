@@ -46,6 +46,9 @@ SYNC_ON_READ = 2_000
 WRITER_HEAP = 128_000_000
 FACET_FIELDS = {"outlet": "outlet", "language": "language", "country": "country", "theme": "theme"}
 MANY = 1 << 30            # terms aggregation size: every value, not a top few
+# The most words a phrase's final prefix ("asylum seek*") may stand for: tantivy expands it to at most
+# 16,384 terms; a prefix standing for more is answered by FTS5, which expands it fully.
+PHRASE_PREFIX_TERMS = 10_000
 
 _UNIT = "\x1f"            # joins an organisation and its mention count in the ``voice`` field
 _ROWID_BITS = 24          # "newest first" packs the publication time above the rowid (see _newest)
@@ -187,9 +190,11 @@ class WordIndex:
 
     # -- writing ---------------------------------------------------------------------------------------
 
-    def document(self, doc: int, article, title_words: tuple[str, str], text_words: tuple[str, str]):
+    def document(self, doc: int, stamp: int, article, title_words: tuple[str, str], text_words: tuple[str, str]):
         """The article's document, from the words the caller already computed for FTS5; kept until the
-        next :meth:`sync` so that loading does not fold and stem every text twice."""
+        next :meth:`sync` so that loading does not fold and stem every text twice. ``stamp`` is the one its
+        pending row got: if another process rewrites the article first, the row's stamp differs and the
+        sync reads that newer record instead."""
         if self._tantivy is None:
             return None
         document = self._make(doc, language=article.language, outlet=article.outlet,
@@ -197,7 +202,7 @@ class WordIndex:
                               published=article.published_at, themes=[t.theme for t in article.themes],
                               entities=[(e.id, e.type, e.count) for e in article.entities],
                               exposure=_exposure(article), title_words=title_words, text_words=text_words)
-        self._prepared[doc] = document
+        self._prepared[doc] = (stamp, document)
         return document
 
     def _make(self, doc: int, *, language, outlet, outlet_name, country, published, themes, entities, exposure,
@@ -270,10 +275,12 @@ class WordIndex:
                         writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
                     except ValueError:
                         return False        # another process is writing; it will catch up
-                for doc, _, record, title in rows:
+                for doc, stamp, record, title in rows:
                     writer.delete_documents_by_term("doc", doc)
                     if record is not None:
-                        document = self._prepared.pop(doc, None) or self._from_record(doc, record, title)
+                        prepared_stamp, document = self._prepared.pop(doc, (None, None))
+                        if prepared_stamp != stamp:
+                            document = self._from_record(doc, record, title)
                         writer.add_document(document)
                 writer.commit()
                 self._db.execute("BEGIN IMMEDIATE")
@@ -309,13 +316,13 @@ class WordIndex:
                resolve_entity: Callable[[str], Iterable[str]] | None = None):
         """(total, [(doc, score)]) best first, as SqliteStore's keyword search ranks them; None when SQL
         must answer (see :meth:`ready` and :class:`_Unsupported`)."""
+        searcher = self._searcher()
         try:
-            translate = _Translator(self._tantivy, self._schema, resolve_entity)
+            translate = _Translator(self._tantivy, self._schema, resolve_entity, searcher)
             query = translate.query(node, filters)
             by_words = translate.ranks_by_words(node)
         except _Unsupported:
             return None
-        searcher = self._searcher()
         if by_words:
             result = searcher.search(query, k, count=True, offset=offset)
         else:
@@ -326,11 +333,12 @@ class WordIndex:
         return result.count, list(zip(docs, scores))
 
     def _aggregate(self, node, filters, aggregation: dict, resolve_entity):
+        searcher = self._searcher()
         try:
-            query = _Translator(self._tantivy, self._schema, resolve_entity).query(node, filters)
+            query = _Translator(self._tantivy, self._schema, resolve_entity, searcher).query(node, filters)
         except _Unsupported:
             return None
-        return self._searcher().aggregate(query, aggregation)
+        return searcher.aggregate(query, aggregation)
 
     def count(self, node, filters, *, resolve_entity=None) -> int | None:
         found = self.search(node, filters, k=1, resolve_entity=resolve_entity)
@@ -392,8 +400,9 @@ class _Translator:
     """A parsed query and SearchFilters as one tantivy query selecting what the SQL of
     :func:`~advocacy.index.query.to_sqlite` selects; scored by the words only (fields score nothing)."""
 
-    def __init__(self, tantivy, schema, resolve_entity):
+    def __init__(self, tantivy, schema, resolve_entity, searcher=None):
         self.tantivy, self.schema, self.resolve_entity = tantivy, schema, resolve_entity
+        self.searcher = searcher      # to count what a phrase's last word* may stand for
         self.Query, self.Occur = tantivy.Query, tantivy.Occur
 
     def ranks_by_words(self, node) -> bool:
@@ -497,7 +506,12 @@ class _Translator:
         if len(words) == 1:
             return self._prefix(field, words[0]) if prefix else self._term(field, words[0])
         if prefix:
-            return self.Query.phrase_prefix_query(self.schema, field, list(words))
+            # tantivy expands the last word to a bounded number of terms; FTS5 to all of them.
+            if self.searcher is None or len(self.searcher.terms_with_prefix(
+                    field, words[-1], limit=PHRASE_PREFIX_TERMS + 1)) > PHRASE_PREFIX_TERMS:
+                raise _Unsupported
+            return self.Query.regex_phrase_query(self.schema, field,
+                                                 [re.escape(w) for w in words[:-1]] + [re.escape(words[-1]) + ".*"])
         return self.Query.phrase_query(self.schema, field, list(words))
 
     def leaf(self, node: Term | Phrase):
