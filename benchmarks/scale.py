@@ -11,13 +11,14 @@ keyword p95 <= 50 ms, hybrid p95 <= 150 ms, analytics p95 <= 200 ms, peak RSS <=
 What is measured
 ----------------
 * The real store, through its public API: ``SqliteStore(path).upsert_many(batch)`` for the articles,
-  ``store.search(...)`` for queries, and for the reports the functions ``advocacy stats`` calls
-  (:func:`advocacy.index.analytics.attention_report` with :func:`spikes`, and
-  :func:`share_of_voice`) on ``store.connection`` with the condition ``store.where(query)`` builds.
+  ``store.search(...)`` for queries, and for the reports what ``advocacy stats`` calls:
+  ``store.attention_report(query, by="month")`` with :func:`spikes`, and ``store.matching(query)`` with
+  ``store.share_of_voice(query)``. The store answers these from its word index (index/words.py) when it is
+  up to date, as it is after each batch here.
 * Loading: ``upsert_many`` commits one transaction per batch of 256 articles, as ``advocacy index`` does.
-  The rate counts the time spent in ``upsert_many`` only, which includes building and extending the
-  approximate passage index (index/vectors.py) once the store passes 200,000 passages; generating the
-  articles is timed apart.
+  The rate counts the time spent in ``upsert_many`` only, which includes bringing the word index up to date
+  and building and extending the approximate passage index (index/vectors.py) once the store passes 200,000
+  passages; generating the articles is timed apart.
 * Semantic recall: up to 2.5 million passages, the top 10 of a semantic search through the approximate
   index is compared with the exact scan's, for the 30 queries, after the other figures (the exact scan holds
   every vector in memory, which would distort the peak RSS).
@@ -543,8 +544,14 @@ def reset_peak_rss() -> bool:
 
 
 def disk_usage(directory: Path) -> tuple[int, dict[str, int]]:
-    files = {path.name: path.stat().st_size for path in sorted(directory.iterdir()) if path.is_file()}
-    return sum(files.values()), files
+    """Bytes in the store's directory, in all, and per file or subdirectory (the word index is one)."""
+    sizes = {}
+    for path in sorted(directory.iterdir()):
+        if path.is_file():
+            sizes[path.name] = path.stat().st_size
+        elif path.is_dir():
+            sizes[path.name + "/"] = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return sum(sizes.values()), sizes
 
 
 def percentile(samples: list[float], q: float) -> float:
