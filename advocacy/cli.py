@@ -898,5 +898,196 @@ def config_init(path: str, force: bool) -> None:
     click.echo(f"Wrote {target}; use it with `advocacy --config {target} …`")
 
 
+# -- web application and its accounts -------------------------------------------------------------------
+
+# advocacy.web.accounts.ROLES, spelt out so that the other commands never import the web application
+# (tests/web/test_cli.py keeps the two equal).
+_ROLES = ("viewer", "analyst", "admin")
+
+def _accounts(settings):
+    from advocacy.web.accounts import Accounts
+    from advocacy.web.settings import check_web_settings
+
+    check_web_settings(settings)
+    return Accounts.from_settings(settings)
+
+
+def _web_errors(function):
+    """Report the web application's errors (AccountError, …) as one line, like the other domain errors."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        from advocacy.web.errors import WebError
+
+        try:
+            return function(*args, **kwargs)
+        except WebError as exc:
+            raise click.ClickException(str(exc)) from None
+    return wrapper
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password (10 characters or more)", hide_input=True,
+                        confirmation_prompt="Repeat the password")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on. Default: web.host, 127.0.0.1 (this machine only).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port to listen on. Default: web.port, 8000.")
+@click.option("--allow-remote", is_flag=True,
+              help="Listen on an address other machines can reach. Put an HTTPS reverse proxy in front.")
+@click.pass_obj
+@example("advocacy --data-dir demo-data serve --port 8080")
+@_web_errors
+def serve(settings, host: str | None, port: int | None, allow_remote: bool) -> None:
+    """Run the web application and its REST API (under /api, described at /openapi.json) until Ctrl+C.
+
+    Create the first administrator with `advocacy users add NAME --role admin`. Only this machine can
+    reach the server unless --allow-remote is given."""
+    from advocacy.web.server import serve as run_server
+    from advocacy.web.settings import check_web_settings
+
+    check_web_settings(settings)
+    run_server(settings, host=host or settings.get("web", "host"),
+               port=settings.get("web", "port") if port is None else port, allow_remote=allow_remote, echo=click.echo)
+
+
+@main.group()
+@example("advocacy users add amina --role admin")
+def users() -> None:
+    """Who may sign in to the web application, and with which role: a viewer searches and reads, an
+    analyst also corrects themes, saves searches and writes briefs, an admin also manages users."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(_ROLES), default="viewer", show_default=True,
+              help="viewer: search and read; analyst: also correct themes, save searches, write briefs; "
+                   "admin: also manage users.")
+@click.option("--display-name", default="", help="The name shown in the pages. Default: the username.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking twice.")
+@click.pass_obj
+@example("advocacy users add amina.tazi --role analyst --display-name 'Amina Tazi'")
+@_web_errors
+def users_add(settings, username: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Create a user; the password (10 characters or more) is asked twice."""
+    accounts = _accounts(settings)
+    user = accounts.add_user(username, _read_password(password_stdin), role=role, display_name=display_name)
+    click.echo(f"Created {user.username} ({user.role}).")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the users as JSON.")
+@click.pass_obj
+@example("advocacy users list")
+@_web_errors
+def users_list(settings, as_json: bool) -> None:
+    """The users, their roles and whether they are disabled."""
+    found = _accounts(settings).users()
+    if as_json:
+        click.echo(json.dumps([user.__dict__ for user in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("No users yet; create an administrator with `advocacy users add NAME --role admin`.")
+    for user in found:
+        click.echo(f"{user.username:<24} {user.role:<8} {user.display_name}"
+                   + ("  (disabled)" if user.disabled else "") + f"  since {user.created_at[:10]}")
+
+
+@users.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(_ROLES))
+@click.pass_obj
+@example("advocacy users set-role amina.tazi admin")
+@_web_errors
+def users_set_role(settings, username: str, role: str) -> None:
+    """Give USERNAME another role. The last administrator cannot be demoted."""
+    user = _accounts(settings).set_role(username, role)
+    click.echo(f"{user.username} is now {'an' if user.role[0] in 'aeiou' else 'a'} {user.role}.")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking twice.")
+@click.pass_obj
+@example("advocacy users set-password amina.tazi")
+@_web_errors
+def users_set_password(settings, username: str, password_stdin: bool) -> None:
+    """Replace USERNAME's password (for someone who forgot theirs); their sessions end, API tokens stay."""
+    accounts = _accounts(settings)
+    if accounts.get_user(username) is None:
+        raise click.ClickException(f"no user named {username!r}; `advocacy users list` shows them")
+    accounts.set_password(username, _read_password(password_stdin))
+    click.echo(f"Password of {username} replaced; they must sign in again.")
+
+
+@users.command("remove")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+@example("advocacy users remove amina.tazi --yes")
+@_web_errors
+def users_remove(settings, username: str, yes: bool) -> None:
+    """Remove USERNAME with their sessions and API tokens. The last administrator cannot be removed."""
+    accounts = _accounts(settings)
+    if not yes:
+        click.confirm(f"Remove {username} and their API tokens?", abort=True)
+    accounts.remove_user(username)
+    click.echo(f"Removed {username}.")
+
+
+@main.group()
+@example("advocacy tokens add amina.tazi --name 'reporting sheet'")
+def tokens() -> None:
+    """API tokens: let a program (a spreadsheet, a script) use the REST API as a user, with
+    `Authorization: Bearer TOKEN`. Only a digest is kept, so a token is shown once, when it is made."""
+
+
+@tokens.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="What uses the token, to recognise it later.")
+@click.pass_obj
+@example("advocacy tokens add amina.tazi --name 'reporting sheet'")
+@_web_errors
+def tokens_add(settings, username: str, name: str) -> None:
+    """Make an API token for USERNAME and print it, this once."""
+    secret, token = _accounts(settings).add_token(username, name)
+    click.echo(f"Token {token.id} ({token.name}) for {token.username}. Copy it now, it is not shown again:")
+    click.echo(secret)
+
+
+@tokens.command("list")
+@click.argument("username", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the tokens as JSON.")
+@click.pass_obj
+@example("advocacy tokens list amina.tazi")
+@_web_errors
+def tokens_list(settings, username: str | None, as_json: bool) -> None:
+    """Every API token (or USERNAME's): id, name, first characters, when made and last used."""
+    found = _accounts(settings).tokens(username)
+    if as_json:
+        click.echo(json.dumps([token.__dict__ for token in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("No API tokens.")
+    for token in found:
+        click.echo(f"{token.id:>4}  {token.username:<20} {token.name:<24} {token.prefix}…  "
+                   f"made {token.created_at[:10]}, last used {token.last_used or 'never'}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=click.IntRange(min=1))
+@click.pass_obj
+@example("advocacy tokens revoke 3")
+@_web_errors
+def tokens_revoke(settings, token_id: int) -> None:
+    """Revoke token TOKEN_ID (see `advocacy tokens list`); programs using it are refused from now on."""
+    token = _accounts(settings).revoke_token(token_id)
+    click.echo(f"Revoked token {token.id} ({token.name}) of {token.username}.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
