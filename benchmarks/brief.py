@@ -106,7 +106,7 @@ def build_synthetic(directory: Path, size: int, *, seed: int) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(directory / "index.db")
     try:
-        scale.load(store, generator, 0, size, deadline=None)
+        scale.load(store, scale.InlineSource(generator, sizes=[size]), 0, size, deadline=None)
     finally:
         store.close()
     print(f"generated and loaded {size:,} synthetic articles in {time.perf_counter() - started:.1f} s",

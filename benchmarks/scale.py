@@ -608,15 +608,30 @@ def fmt_ms(value: float) -> str:
     return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
 
 
-def _produce(text_vectors: np.ndarray, seed: int, sizes: list[int], batches) -> None:
-    generator = Generator(load_material(), text_vectors, seed=seed)
+def batches_of(generator: Generator, sizes: list[int]):
+    """The generator's articles in batches of BATCH, the last batch of each size cut at that size."""
     number = 0
     for size in sizes:
         while number < size:
             batch = [generator.article(n) for n in range(number, min(size, number + BATCH))]
-            batches.put(batch)
+            yield batch
             number += len(batch)
+
+
+def _produce(text_vectors: np.ndarray, seed: int, sizes: list[int], batches) -> None:
+    for batch in batches_of(Generator(load_material(), text_vectors, seed=seed), sizes):
+        batches.put(batch)
     batches.put(None)
+
+
+class InlineSource:
+    """Batches made in this process, as they are needed: for small loads (benchmarks/brief.py)."""
+
+    def __init__(self, generator: Generator, *, sizes: list[int]):
+        self._batches = batches_of(generator, sizes)
+
+    def next(self) -> list:
+        return next(self._batches)
 
 
 class BatchSource:
