@@ -44,6 +44,10 @@ ANN_MAX_CANDIDATES = 65_536
 # An approximate score undershoots or overshoots the exact one by up to about this much.
 ANN_SCORE_SLACK = 0.15
 
+# The pending articles' passages, looked up article by article: left to itself, SQLite scans the whole
+# passages table for this join, which made every batch written to a large store slower than the one before.
+_PENDING_PASSAGES = "vectors_pending v CROSS JOIN passages p ON p.doc = v.doc"
+
 _PASSAGE_BITS = 12          # a passage's key is doc << 12 | index: 4,096 passages per article at most
 _READ_CHUNK = 50_000
 
@@ -132,8 +136,7 @@ class PassageIndex:
         return None
 
     def _pending_count(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM passages p JOIN vectors_pending v ON v.doc = p.doc "
-                                "WHERE p.vector IS NOT NULL").fetchone()[0]
+        return self._db.execute(f"SELECT COUNT(*) FROM {_PENDING_PASSAGES} WHERE p.vector IS NOT NULL").fetchone()[0]
 
     def _meta(self) -> dict:
         row = self._db.execute("SELECT value FROM meta WHERE key='ann'").fetchone()
@@ -201,7 +204,7 @@ class PassageIndex:
             index.remove_ids(faiss.IDSelectorBatch(stale.ravel()))
         added = 0
         for keys, vectors in self._read(
-                "SELECT p.doc, p.idx, p.vector FROM passages p JOIN vectors_pending v ON v.doc = p.doc "
+                f"SELECT p.doc, p.idx, p.vector FROM {_PENDING_PASSAGES} "
                 f"WHERE v.doc <= ? AND p.vector IS NOT NULL AND p.idx < {1 << _PASSAGE_BITS}", (mark,)):
             index.add_with_ids(vectors, keys)
             added += len(keys)
@@ -250,8 +253,8 @@ class PassageIndex:
     def pending(self) -> Pending:
         if self._pending is None:
             approximate = self._approximate and self._load() is not None
-            sql = ("SELECT p.doc, p.idx, p.vector FROM passages p JOIN vectors_pending v ON v.doc = p.doc "
-                   "WHERE p.vector IS NOT NULL" if approximate else
+            sql = (f"SELECT p.doc, p.idx, p.vector FROM {_PENDING_PASSAGES} WHERE p.vector IS NOT NULL"
+                   if approximate else
                    "SELECT doc, idx, vector FROM passages WHERE vector IS NOT NULL")
             count = self._db.execute(f"SELECT COUNT(*) FROM ({sql})").fetchone()[0]
             matrix = docs = passages = None
