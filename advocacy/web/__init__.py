@@ -31,7 +31,7 @@ def create_app(settings: "Settings", *, encoder=None) -> "FastAPI":
 
     from fastapi import FastAPI, Request
 
-    from advocacy.web import api
+    from advocacy.web import api, pages
     from advocacy.web.accounts import Accounts
     from advocacy.web.context import SharedEncoder
     from advocacy.web.handlers import install_handlers
@@ -67,4 +67,5 @@ def create_app(settings: "Settings", *, encoder=None) -> "FastAPI":
         return HealthOut(status="ok", version=version)
 
     app.include_router(api.router)
+    pages.install(app)
     return app

@@ -15,7 +15,8 @@ def page_routes() -> APIRouter:
     """Pages written the way auth.py's docstring tells page authors to write them."""
     router = APIRouter()
 
-    @router.post("/login")
+    # Beside the application's own /login and /logout pages, which answer with forms, not plain text.
+    @router.post("/standin/login")
     def login(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/")):
         response = RedirectResponse(safe_next(next), status_code=303)
         try:
@@ -24,7 +25,7 @@ def page_routes() -> APIRouter:
             return PlainTextResponse(str(exc), status_code=401)
         return response
 
-    @router.post("/logout")
+    @router.post("/standin/logout")
     def logout(request: Request, user: User = Depends(require_role("viewer"))):
         response = RedirectResponse("/login", status_code=303)
         sign_out(request, response)
@@ -57,14 +58,14 @@ def app(tmp_path):
 
 def signed_in(app, username="amina", **client_options) -> TestClient:
     client = TestClient(app, follow_redirects=False, **client_options)
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/desk"})
+    answer = client.post("/standin/login", data={"username": username, "password": PASSWORD, "next": "/desk"})
     assert answer.status_code == 303 and answer.headers["location"] == "/desk", answer.text
     return client
 
 
 def test_signing_in_sets_a_protected_session_cookie(app):
     client = TestClient(app, follow_redirects=False)
-    answer = client.post("/login", data={"username": "amina", "password": PASSWORD})
+    answer = client.post("/standin/login", data={"username": "amina", "password": PASSWORD})
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
     assert "Secure" not in cookie                      # plain http: a Secure cookie would never come back
@@ -74,13 +75,13 @@ def test_signing_in_sets_a_protected_session_cookie(app):
 
 def test_over_https_the_cookie_is_secure(app):
     client = TestClient(app, base_url="https://testserver", follow_redirects=False)
-    answer = client.post("/login", data={"username": "amina", "password": PASSWORD})
+    answer = client.post("/standin/login", data={"username": "amina", "password": PASSWORD})
     assert "Secure" in answer.headers["set-cookie"]
 
 
 def test_a_failed_sign_in_sets_nothing_and_says_why(app):
     client = TestClient(app, follow_redirects=False)
-    answer = client.post("/login", data={"username": "amina", "password": "not the password"})
+    answer = client.post("/standin/login", data={"username": "amina", "password": "not the password"})
     assert answer.status_code == 401 and answer.text == "wrong username or password"
     assert "set-cookie" not in answer.headers and client.get("/whoami").json()["user"] is None
 
@@ -88,8 +89,8 @@ def test_a_failed_sign_in_sets_nothing_and_says_why(app):
 def test_too_many_failures_are_reported_with_the_wait(app):
     client = TestClient(app, follow_redirects=False)
     for _ in range(5):
-        client.post("/login", data={"username": "amina", "password": "not the password"})
-    answer = client.post("/login", data={"username": "amina", "password": PASSWORD})
+        client.post("/standin/login", data={"username": "amina", "password": "not the password"})
+    answer = client.post("/standin/login", data={"username": "amina", "password": PASSWORD})
     assert answer.status_code == 401 and "try again in 15 minutes" in answer.text
 
 
@@ -154,7 +155,7 @@ def test_signing_out_ends_the_session_everywhere(app):
     client = signed_in(app)
     cookie = client.cookies[SESSION_COOKIE]
     token = client.get("/whoami").json()["csrf"]
-    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    assert client.post("/standin/logout", data={"csrf_token": token}).status_code == 303
     assert client.get("/whoami").json()["user"] is None
     replay = TestClient(app, cookies={SESSION_COOKIE: cookie})
     assert replay.get("/api/saved-searches").status_code == 401
@@ -163,7 +164,7 @@ def test_signing_out_ends_the_session_everywhere(app):
 def test_signing_in_never_keeps_a_session_that_existed_before(app):
     client = signed_in(app)
     before = client.cookies[SESSION_COOKIE]
-    client.post("/login", data={"username": "amina", "password": PASSWORD})
+    client.post("/standin/login", data={"username": "amina", "password": PASSWORD})
     assert client.cookies[SESSION_COOKIE] != before
     assert TestClient(app, cookies={SESSION_COOKIE: before}).get("/whoami").json()["user"] is None
 
