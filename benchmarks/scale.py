@@ -739,10 +739,13 @@ def report(size: int, requested: int, loading: dict, totals: dict, results: dict
     print(f"\n== {size:,} articles" + (f" (stopped short of {requested:,}: time limit)" if partial else "") + " ==")
     rate = loading["loaded"] / loading["upserting"] if loading["upserting"] else float("nan")
     wall_rate = loading["loaded"] / loading["wall"] if loading["wall"] else float("nan")
-    print(f"bulk load          {rate:,.0f} docs/s   (upsert only: {loading['loaded']:,} articles in "
-          f"{loading['upserting']:,.1f} s; {wall_rate:,.0f} docs/s wall-clock, articles made alongside; "
-          f"{loading['words'] / max(loading['loaded'], 1):,.0f} words and "
-          f"{loading['passages'] / max(loading['loaded'], 1):.1f} passages per article)")
+    if not loading["loaded"]:
+        print("bulk load          not measured (--measure: the index was loaded by an earlier run)")
+    else:
+        print(f"bulk load          {rate:,.0f} docs/s   (upsert only: {loading['loaded']:,} articles in "
+              f"{loading['upserting']:,.1f} s; {wall_rate:,.0f} docs/s wall-clock, articles made alongside; "
+              f"{loading['words'] / max(loading['loaded'], 1):,.0f} words and "
+              f"{loading['passages'] / max(loading['loaded'], 1):.1f} passages per article)")
     if partial:
         print(f"                   the full {requested:,} would take about "
               f"{totals['upserting'] * requested / size / 60:,.0f} min of upserts "
@@ -823,6 +826,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="random seed of the synthetic corpus (default 7)")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="build the index in DIR (new or empty) and keep it; default: a temporary directory")
+    parser.add_argument("--measure", type=Path, metavar="DIR",
+                        help="load nothing: measure the index an earlier --keep run left in DIR, at its size "
+                             "(to see what a change to the store does without loading a million articles again)")
     parser.add_argument("--time-limit", type=float, metavar="MINUTES",
                         help="stop loading after this many minutes in all, measure at the size reached and "
                              "print how long the full load would take")
@@ -832,6 +838,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from advocacy.index.sqlite import SqliteStore
 
+    if args.measure and args.keep:
+        parser.error("--measure reads an index kept earlier; it cannot be combined with --keep")
+    if args.measure and not (args.measure / "index.db").is_file():
+        parser.error(f"{args.measure} holds no index.db: name a directory an earlier --keep run filled")
     if args.keep:
         directory = args.keep
         directory.mkdir(parents=True, exist_ok=True)
@@ -847,7 +857,9 @@ def main(argv: list[str] | None = None) -> int:
     text_vectors, query_vectors, embed_seconds, encoder_rss = embed_elsewhere(texts, list(QUERIES))
     generator = Generator(material, np.asarray(text_vectors, dtype=np.float32), seed=args.seed)
 
-    if args.keep:
+    if args.measure:
+        context, directory = None, args.measure
+    elif args.keep:
         context = None
     else:
         context = tempfile.TemporaryDirectory(prefix="advocacy-scale-")
@@ -855,7 +867,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Advocacy Monitor scale benchmark: embedded SQLite store (SQLite {sqlite3.sqlite_version}, "
           f"NumPy {np.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
-    print(f"index: {directory / 'index.db'}" + ("" if args.keep else " (temporary)"))
+    print(f"index: {directory / 'index.db'}" + ("" if args.keep or args.measure else " (temporary)")
+          + (" (kept by an earlier run: measured as it is, nothing loaded)" if args.measure else ""))
     print(f"corpus: synthetic, seed {args.seed}; {len(material.sentences):,} demo sentences, "
           f"{len(generator.outlets)} outlets, vocabulary of {VOCABULARY_RANKS:,} words per language (Zipf "
           f"{ZIPF_EXPONENT}); passage vectors derived from real {MODEL} embeddings of the demo sentences")
@@ -868,17 +881,24 @@ def main(argv: list[str] | None = None) -> int:
         print("note: the peak RSS cannot be reset here, so each size reports the mark since the start")
 
     rows = []
-    source = BatchSource(np.asarray(text_vectors, dtype=np.float32), seed=args.seed, sizes=args.sizes)
+    source = None if args.measure else BatchSource(np.asarray(text_vectors, dtype=np.float32), seed=args.seed,
+                                                    sizes=args.sizes)
     try:
         store = SqliteStore(directory / "index.db")
         try:
             current = 0
             totals = {"upserting": 0.0}
+            if args.measure:
+                current = store.count()
+                args.sizes = [current]
             for size in args.sizes:
                 if can_reset:
                     reset_peak_rss()
-                print(f"loading articles {current + 1:,} to {size:,}…", file=sys.stderr, flush=True)
-                loading = load(store, source, current, size, deadline=deadline)
+                if source is not None:
+                    print(f"loading articles {current + 1:,} to {size:,}…", file=sys.stderr, flush=True)
+                loading = (load(store, source, current, size, deadline=deadline) if source is not None else
+                           {"loaded": 0, "reached": current, "generating": 0.0, "upserting": 0.0, "passages": 0,
+                            "words": 0, "wall": 0.0})
                 totals["upserting"] += loading["upserting"]
                 current = loading["reached"]
                 print(f"measuring at {current:,} articles…", file=sys.stderr, flush=True)
@@ -895,7 +915,8 @@ def main(argv: list[str] | None = None) -> int:
                     break
         finally:
             store.close()
-        source.close()
+        if source is not None:
+            source.close()
         summary(rows)
         print(f"\ntotal time {(time.perf_counter() - started) / 60:.1f} min")
     finally:

@@ -77,6 +77,9 @@ CREATE TABLE IF NOT EXISTS doc_entities (doc INTEGER NOT NULL, entity TEXT NOT N
 CREATE TABLE IF NOT EXISTS doc_entity_names (doc INTEGER NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL,
                                              PRIMARY KEY (doc, name, entity));
 CREATE INDEX IF NOT EXISTS doc_entity_names_name ON doc_entity_names(name);
+-- Every (name, entity) pair ever indexed, whoever still holds it: what entity_ids_named() looks up first.
+CREATE TABLE IF NOT EXISTS entity_names (name TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (name, entity))
+    WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS passages (doc INTEGER NOT NULL, idx INTEGER NOT NULL, text TEXT NOT NULL,
                                      start INTEGER NOT NULL, end INTEGER NOT NULL, vector BLOB,
                                      PRIMARY KEY (doc, idx));
@@ -114,6 +117,7 @@ class SqliteStore:
                 raise StoreError(f"{self.path} was written by a newer Advocacy Monitor; upgrade first")
             self._add_indexing_time()
             self._add_exposure()
+            self._add_entity_names()
             self._vector_dtype = self._vector_format()
             self._contentless = self._fts_is_contentless()
             if self._search_tables_outdated():
@@ -201,6 +205,19 @@ class SqliteStore:
             if "exposure" not in self._docs_columns():
                 self._db.execute("ALTER TABLE docs ADD COLUMN exposure INTEGER NOT NULL DEFAULT 1")
                 self._db.execute(f"UPDATE docs AS d SET exposure = {analytics.EXPOSURE_SQL}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _add_entity_names(self) -> None:
+        """Fill ``entity_names`` in an index written before it existed, once."""
+        if self._db.execute("SELECT 1 FROM meta WHERE key='entity_names'").fetchone():
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("INSERT OR IGNORE INTO entity_names SELECT DISTINCT name, entity FROM doc_entity_names")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('entity_names', '1')")
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -312,8 +329,9 @@ class SqliteStore:
                          (doc, title_exact, title_stemmed, text_exact, text_stemmed))
         names = {(_entity_name(name), entity.id) for entity in article.entities
                  for name in (entity.name, *entity.mentions)}
-        self._db.executemany("INSERT INTO doc_entity_names VALUES (?,?,?)",
-                             [(doc, name, entity) for name, entity in sorted(names) if name])
+        pairs = [(name, entity) for name, entity in sorted(names) if name]
+        self._db.executemany("INSERT INTO doc_entity_names VALUES (?,?,?)", [(doc, *pair) for pair in pairs])
+        self._db.executemany("INSERT OR IGNORE INTO entity_names VALUES (?,?)", pairs)
         return (title_exact, title_stemmed), (text_exact, text_stemmed)
 
     def _remove_children(self, doc: int) -> None:
@@ -399,8 +417,13 @@ class SqliteStore:
 
     def entity_ids_named(self, name: str) -> list[str]:
         """Ids of the entities an indexed article calls ``name`` (its canonical name or a written form)."""
-        return [row[0] for row in self._db.execute(
-            "SELECT DISTINCT entity FROM doc_entity_names WHERE name=? ORDER BY entity", (_entity_name(name),))]
+        # The distinct pairs first (a handful), then one indexed probe each: DISTINCT over doc_entity_names
+        # would read one row per article naming it, a third of a large store for "UNHCR".
+        key = _entity_name(name)
+        return [entity for (entity,) in self._db.execute(
+            "SELECT entity FROM entity_names WHERE name=? ORDER BY entity", (key,))
+            if self._db.execute("SELECT 1 FROM doc_entity_names WHERE name=? AND entity=? LIMIT 1",
+                                (key, entity)).fetchone()]
 
     def where(self, query: str = "", filters: SearchFilters | None = None) -> Where:
         """``query`` and ``filters`` as one SQL condition on ``docs AS d``, with its parameters: the articles a
@@ -438,7 +461,7 @@ class SqliteStore:
             return self._hits([(doc, score, None) for doc, score in ranked], total=total, highlighter=highlighter)
         wanted = offset + limit
         # By meaning, the query's words are the embedding's business; its fields and exclusions still apply.
-        semantic = self._vector_ranked(vector, where=self._condition(restrictions(node), filters),
+        semantic = self._vector_ranked(vector, restriction=restrictions(node), filters=filters,
                                        k=max(wanted, RRF_DEPTH), min_similarity=min_similarity)
         if mode == "semantic":
             return self._hits(semantic[offset:wanted], total=len(semantic), highlighter=highlighter,
@@ -467,7 +490,7 @@ class SqliteStore:
             return SearchResult(total=0, hits=[])
         centre = np.mean(vectors, axis=0)
         centre /= np.linalg.norm(centre) or 1.0
-        ranked = [r for r in self._vector_ranked(centre, where=self._condition(MatchAll, filters), k=limit + 1)
+        ranked = [r for r in self._vector_ranked(centre, restriction=MatchAll, filters=filters, k=limit + 1)
                   if r[0] != row[0]][:limit]
         return self._hits(ranked, total=len(ranked), highlighter=Highlighter(MatchAll), passage_snippets=True)
 
@@ -564,7 +587,7 @@ class SqliteStore:
             f"WHERE {sql} ORDER BY r.score IS NULL, r.score, d.published_at DESC, d.rowid LIMIT ? OFFSET ?",
             [ranking, *params, k, offset]).fetchall()
 
-    def _vector_ranked(self, vector: np.ndarray, *, where: Where, k: int,
+    def _vector_ranked(self, vector: np.ndarray, *, restriction: object, filters: SearchFilters | None, k: int,
                        min_similarity: float | None = None) -> list[tuple[int, float, int]]:
         """(doc, best passage similarity, that passage's index) for the k closest articles matching ``where``,
         none less similar than ``min_similarity``.
@@ -580,11 +603,25 @@ class SqliteStore:
             raise StoreError(f"the query vector has {vector.shape[0]} dimensions but the indexed passages have "
                              f"{dimensions}: search with the embedding model the articles were indexed with")
         floor = -1.5 if min_similarity is None else max(-1.5, min_similarity)
+        # The query's fields and exclusions, checked among the candidates only: by the word index where it
+        # can (on a large store, SQL's "IN (every article with this theme)" costs more than the search).
+        where: Where = ("1", [])
+        among = None
+        if restriction is not MatchAll or _restricts(filters):
+            if self._words.ready() and self._words.among([], restriction, filters,
+                                                         resolve_entity=self.entity_ids_named) is not None:
+                def among(docs: list[int]) -> list[int]:
+                    kept = self._words.among(docs, restriction, filters, resolve_entity=self.entity_ids_named)
+                    return [doc for doc in docs if doc in kept]
+            else:
+                where = self._condition(restriction, filters)
         pool = max(256, 8 * k)
         scored: dict[int, tuple[float, int]] = {}
         while True:
             candidates, exhausted = self._passage_index.candidate_docs(vector, pool, floor)
             fresh = [doc for doc in candidates if doc not in scored]
+            if among is not None:
+                fresh = among(fresh)
             scored.update(self._best_passages(fresh, vector, where))
             ranked = sorted(((doc, similarity, passage) for doc, (similarity, passage) in scored.items()
                              if similarity >= floor), key=lambda item: (-item[1], item[0]))
@@ -649,6 +686,10 @@ class SqliteStore:
                             snippet=" ".join(snippet.split()), themes=themes, passage=passage,
                             passage_index=passage_index))
         return SearchResult(total=total, hits=hits)
+
+
+def _restricts(filters: SearchFilters | None) -> bool:
+    return filters is not None and bool(_filter_clauses(filters)[0])
 
 
 def _filter_clauses(filters: SearchFilters | None) -> tuple[list[str], list]:

@@ -332,6 +332,22 @@ class WordIndex:
         scores = [float(score) if by_words else 0.0 for score, _ in result.hits]
         return result.count, list(zip(docs, scores))
 
+    def among(self, docs: list[int], node, filters, *, resolve_entity=None) -> set[int] | None:
+        """Those of ``docs`` that match ``node`` and ``filters``; None when SQL must tell (an empty ``docs``
+        asks only whether the word index can)."""
+        searcher = self._searcher()
+        try:
+            query = _Translator(self._tantivy, self._schema, resolve_entity, searcher).query(node, filters)
+        except _Unsupported:
+            return None
+        if not docs:
+            return set()
+        Query, Occur = self._tantivy.Query, self._tantivy.Occur
+        query = Query.boolean_query([(Occur.Must, query),
+                                     (Occur.Must, Query.term_set_query(self._schema, "doc", list(docs)))])
+        result = searcher.search(query, len(docs), count=False)
+        return set(searcher.fast_field_values("doc", [address for _, address in result.hits]))
+
     def _aggregate(self, node, filters, aggregation: dict, resolve_entity):
         searcher = self._searcher()
         try:
