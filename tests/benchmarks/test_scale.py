@@ -58,6 +58,15 @@ def test_prints_every_figure_beside_its_target(tmp_path):
     again = run("--sizes", "10", "--keep", str(kept), timeout=60)
     assert again.returncode == 2 and "not empty" in again.stderr
 
+    # --measure reads that index again as it is, loading nothing.
+    measured = run("--measure", str(kept), "--repeat", "1")
+    assert measured.returncode == 0, measured.stderr[-3000:]
+    assert f"== {ARTICLES:,} articles ==" in measured.stdout
+    assert "bulk load          not measured" in measured.stdout
+    assert re.search(rf"^keyword query\s+p50 {MS}\s+p95 {MS}", measured.stdout, re.M), measured.stdout
+    assert SqliteStore(kept / "index.db").count() == ARTICLES
+    assert run("--measure", str(tmp_path), timeout=60).returncode == 2
+
 
 def test_refuses_sizes_it_cannot_read():
     result = run("--sizes", "ten", timeout=60)
