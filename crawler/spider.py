@@ -28,6 +28,9 @@ _SKIPPED_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf",
                        ".js", ".xml", ".rss", ".ico", ".woff", ".woff2")
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 _XML_PARSER = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+# How a page's reason names the discovery endpoint an article URL redirected to.
+_ENDPOINT_NAMES = {"home": "the home page", "feed": "a feed of the outlet", "sitemap": "a sitemap of the outlet",
+                   "robots": "robots.txt"}
 
 
 def feed_entries(body: bytes) -> list[tuple[str, str]]:
@@ -84,6 +87,9 @@ class OutletSpider(scrapy.Spider):
         # Article requests bypass Scrapy's duplicate filter (which silently drops the second leg of a
         # redirect loop, leaving no decision on record); the spider keeps its own list instead.
         self._requested: set[str] = set()
+        # Sitemaps announced by robots.txt or a sitemap index (article id -> kind); configured endpoints are
+        # read from the outlet itself.
+        self._found_endpoints: dict[str, str] = {}
         self.retry_urls = retry_urls or []
         self._endpoint_results: list[dict] = []
 
@@ -120,6 +126,8 @@ class OutletSpider(scrapy.Spider):
                     yield request
 
     def _endpoint_request(self, url: str, kind: str, outlet: Outlet, callback, *, now: datetime):
+        # Known as an endpoint even when not due, so that no link to it is fetched as an article meanwhile.
+        self._found_endpoints.setdefault(article_id(url), kind)
         state = self.context.ledger.endpoint(url) or {}
         if not self.force and not is_due(state.get("next_poll"), now=now):
             self.logger.info("%s: %s not due before %s", outlet.key, url, state.get("next_poll"))
@@ -132,6 +140,21 @@ class OutletSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.endpoint_failed, headers=headers, dont_filter=True,
                               meta={"handle_httpstatus_list": [304], "endpoint": kind},
                               cb_kwargs={"outlet": outlet})
+
+    def _endpoint_kind(self, url: str, outlet: Outlet) -> str | None:
+        """The kind of discovery endpoint ("home", "feed", "sitemap", "robots") of ``outlet`` that ``url`` is,
+        or None for any other page.
+
+        Compared by URL identity (``article_id``), so "http://site" and "https://www.site/#top" are the home
+        page too. The home page counts even for an outlet whose home page is not polled (crawl depth 0)."""
+        key = article_id(url)
+        configured = [(outlet.homepage, "home"), (urljoin(outlet.homepage, "/robots.txt"), "robots"),
+                      *((feed, "feed") for feed in outlet.feeds),
+                      *((sitemap, "sitemap") for sitemap in outlet.sitemaps)]
+        for endpoint, kind in configured:
+            if article_id(endpoint) == key:
+                return kind
+        return self._found_endpoints.get(key)
 
     def _remember_endpoint(self, response, outlet: Outlet, *, ok: bool, status: str, dates: list[datetime],
                            items: int | None = None, new_items: int | None = None) -> None:
@@ -296,6 +319,11 @@ class OutletSpider(scrapy.Spider):
                                      depth=depth, refresh=refresh)
 
     def _article_request(self, url, outlet, *, via, feed_date, sitemap_date, depth, refresh: bool = False):
+        # Article pages link back to the home page, and feeds and sitemaps list it: polled as an endpoint, it
+        # must not be fetched (and decided about, as a too-short article) a second time.
+        if self._endpoint_kind(url, outlet):
+            self.logger.debug("%s: %s is a discovery endpoint, not an article", outlet.key, url)
+            return None
         key = article_id(url)
         if key in self._requested:
             return None
@@ -306,6 +334,10 @@ class OutletSpider(scrapy.Spider):
 
     def parse_page(self, response, outlet: Outlet, via: str, feed_date, sitemap_date, depth: int,
                    refresh: bool = False):
+        endpoint = self._endpoint_kind(response.url, outlet)
+        if endpoint:
+            self._redirected_to_endpoint(response, outlet, endpoint, via)
+            return
         content_type = response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
         if content_type not in _HTML_TYPES:
             reason = f"not an HTML page ({content_type.decode('latin-1') or 'no content type'})"
@@ -322,6 +354,17 @@ class OutletSpider(scrapy.Spider):
         if depth < self._depth_for(outlet) and isinstance(response, TextResponse):
             yield from self.parse_listing(response, outlet, depth)
 
+    def _redirected_to_endpoint(self, response, outlet: Outlet, endpoint: str, via: str) -> None:
+        """Decide about an article URL whose redirects ended on a discovery endpoint (a withdrawn story sent
+        to the home page, typically): under the URL asked for, since a decision recorded under the endpoint
+        would make the next crawl fetch the endpoint as an article."""
+        requested = _requested_url(response.request)
+        if article_id(requested) == article_id(response.url):
+            return  # not a redirect: _article_request never asks for an endpoint itself
+        reason = f"redirects to {_ENDPOINT_NAMES[endpoint]} ({response.url}), not to an article"
+        self.context.ledger.record_page(requested, outlet=outlet.key, status="not_article", reason=reason,
+                                        http_status=response.status, discovered_via=via)
+
     def failed(self, failure):
         request = failure.request
         outlet = request.cb_kwargs.get("outlet")
@@ -330,9 +373,22 @@ class OutletSpider(scrapy.Spider):
             if reason.startswith("DownloadCancelledError"):
                 limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
                 reason = f"larger than {limit:,} bytes (crawler.max_page_bytes); download stopped"
-            self.context.ledger.record_page(request.url, outlet=outlet.key, status=page_status, reason=reason,
+            url = request.url
+            endpoint = self._endpoint_kind(url, outlet)
+            if endpoint:
+                # Redirected to an endpoint that then failed: the failure belongs to the URL asked for.
+                url = _requested_url(request)
+                if article_id(url) == article_id(request.url):
+                    return  # not a redirect: _article_request never asks for an endpoint itself
+                reason = f"redirects to {_ENDPOINT_NAMES[endpoint]} ({request.url}), which failed: {reason}"[:300]
+            self.context.ledger.record_page(url, outlet=outlet.key, status=page_status, reason=reason,
                                             http_status=status, discovered_via=request.cb_kwargs.get("via", ""))
-            self.logger.warning("%s: %s failed (%s)", outlet.key, request.url, reason)
+            self.logger.warning("%s: %s failed (%s)", outlet.key, url, reason)
+
+
+def _requested_url(request) -> str:
+    """The URL the spider asked for, before any redirect (Scrapy keeps the chain in ``redirect_urls``)."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
 def _header(response, name: bytes) -> str | None:

@@ -304,6 +304,44 @@ def test_discovery_endpoints_are_not_recorded_as_pages(first):
     assert not recorded, f"discovery endpoints recorded as article pages: {recorded}"
 
 
+def test_spider_never_takes_an_endpoint_for_an_article(tmp_path):
+    """The crawl above only hits this when the feed is parsed before the home page (then its stories are
+    fetched at depth 0 and their "Home" link is followed), so the spider is checked here in that order."""
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse, Request
+
+    from advocacy.crawler.sources import Outlet
+    from advocacy.crawler.spider import OutletSpider
+    from advocacy.ledger import Ledger
+
+    base = "http://127.0.0.1:8000"
+    outlet = Outlet(key=OUTLET_KEY, name="Hostile News", homepage=f"{base}/", feeds=(base + FEED,),
+                    sitemaps=(base + CASES["malformed_sitemap"],), domains=("127.0.0.1",))
+    ledger = Ledger(tmp_path / "ledger.db")
+    spider = OutletSpider(SimpleNamespace(outlets={OUTLET_KEY: outlet}, ledger=ledger, crawl_depth=1))
+    for endpoint in (f"{base}/", base, f"{base}/#top", base + FEED, base + CASES["malformed_sitemap"],
+                     f"{base}/robots.txt"):
+        assert spider.follow_article(endpoint, outlet, via="crawl", depth=1) is None, endpoint
+
+    story = base + CASES["control"]
+    response = HtmlResponse(story, body=b'<html><body><nav><a href="/">Home</a></nav></body></html>',
+                            request=spider.follow_article(story, outlet, via="feed"))
+    followed = [r.url for r in spider.parse_page(response, **response.request.cb_kwargs) if isinstance(r, Request)]
+    assert followed == [], f"a story's links led to {followed}"
+
+    moved = base + "/news/2024/05/moved-story.html"
+    request = spider.follow_article(moved, outlet, via="feed")
+    redirected = request.replace(url=f"{base}/", meta={"redirect_urls": [moved]})
+    landing = HtmlResponse(f"{base}/", body=b"<html><body>Hostile News</body></html>", request=redirected)
+    assert list(spider.parse_page(landing, **redirected.cb_kwargs)) == []
+    ledger.close()
+    pages = _ledger_pages(tmp_path)
+    assert article_id(f"{base}/") not in pages, "the home page was recorded as a page"
+    decision = pages.get(article_id(moved)) or {}
+    assert decision.get("status") == "not_article" and "home page" in decision["reason"], decision
+
+
 def test_status_summarises_the_decisions(first, data_dir):
     result = subprocess.run([sys.executable, "-m", "advocacy.cli", "--data-dir", str(data_dir), "status", "--json"],
                             capture_output=True, text=True, timeout=60, env=_clean_environment())
