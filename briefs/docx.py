@@ -396,12 +396,18 @@ def _normalise_space(text: str) -> str:
 
 
 class _ImageResolver:
-    """Find local image files referenced by a brief; remote URLs are never fetched."""
+    """Find the brief's own image files (its charts, in ``images_dir``); remote URLs are never fetched.
+
+    Article text reaches the Markdown, so an image reference may have been written by a stranger: one naming
+    a file elsewhere on the machine (``![x](/home/…/secret.png)``, ``../../``) must not be read into a
+    document that leaves it."""
 
     def __init__(self, images_dir: Path | None):
-        self._base_dir = Path(images_dir) if images_dir is not None else Path.cwd()
+        self._base_dir = Path(images_dir).resolve() if images_dir is not None else None
 
     def resolve(self, source: str) -> Path | None:
+        if self._base_dir is None:
+            return None
         parsed = urlparse(source)
         has_url_scheme = len(parsed.scheme) > 1  # a one-letter "scheme" is a Windows drive
         if has_url_scheme and parsed.scheme != "file":
@@ -409,9 +415,9 @@ class _ImageResolver:
         raw_path = unquote(parsed.path if parsed.scheme == "file" else source)
         if not raw_path:
             return None
-        candidate = Path(raw_path)
-        if not candidate.is_absolute():
-            candidate = self._base_dir / candidate
+        candidate = (self._base_dir / raw_path).resolve()
+        if not candidate.is_relative_to(self._base_dir):
+            return None
         return candidate if candidate.is_file() else None
 
 

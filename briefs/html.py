@@ -27,10 +27,20 @@ def markdown_to_html(markdown: str, *, title: str, language: str = "en", images:
     """``images`` ({file name: PNG}) are the charts the Markdown refers to by file name; they are inlined
     as data: URIs so the page stays one self-contained file."""
     renderer = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    charts = images or {}
+
+    def image(self, tokens, idx, options, env) -> str:
+        # Only the brief's own charts: an image an article's text spells out (![x](http://…)) would be
+        # fetched by whoever opens the page, telling its author who reads the brief; it stays its alt text.
+        token = tokens[idx]
+        alt = html.escape(self.renderInlineAsText(token.children or [], options, env))
+        png = charts.get(token.attrGet("src") or "")
+        if png is None:
+            return alt
+        return f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" alt="{alt}">'
+
+    renderer.add_render_rule("image", image)
     body = renderer.render(markdown).replace("<p>", '<p dir="auto">').replace("<li>", '<li dir="auto">')
-    for name, png in (images or {}).items():
-        body = body.replace(f'src="{html.escape(name)}"',
-                            f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"')
     return (f'<!DOCTYPE html>\n<html lang="{html.escape(language)}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
 

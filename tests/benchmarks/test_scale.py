@@ -14,7 +14,7 @@ MS = rf"{NUMBER} ms"
 VERDICT = r"(?:met|missed)"
 
 
-def run(*args: str, timeout: int = 180) -> subprocess.CompletedProcess:
+def run(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout)
 
 

@@ -419,3 +419,28 @@ def test_failed_conversion_reports_libreoffice_output(tmp_path: Path):
     failure = r"(?s)LibreOffice failed to convert.*could not be loaded"
     with pytest.raises(DocxRenderError, match=failure):
         docx_to_pdf(not_a_document, tmp_path / "pdf")
+
+
+def test_an_image_an_article_spells_out_never_reads_a_file_outside_the_charts(tmp_path: Path):
+    images = tmp_path / "charts"
+    images.mkdir()
+    (images / "arrivals.png").write_bytes(_tiny_png())
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(_tiny_png())
+    markdown = (f"![chart](arrivals.png)\n\n![absolute path]({secret})\n\n![parent folder](../secret.png)\n\n"
+                f"![file address](file://{secret})\n\n![encoded parent](%2E%2E/secret.png)\n")
+
+    document = docx.Document(str(markdown_to_docx(markdown, tmp_path / "quoted.docx", images_dir=images)))
+
+    assert len(document.inline_shapes) == 1          # the chart, and nothing read from beside it
+    for alt in ("absolute path", "parent folder", "encoded parent"):
+        assert _paragraph_containing(document, alt).runs[0].italic
+    # Markdown itself refuses file: addresses: that one stays as the text written.
+    assert "file address" in _paragraph_containing(document, "file address").text
+
+
+def test_without_a_charts_directory_no_image_is_read(tmp_path: Path):
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(_tiny_png())
+    document = docx.Document(str(markdown_to_docx(f"![x]({picture})\n", tmp_path / "none.docx")))
+    assert not document.inline_shapes

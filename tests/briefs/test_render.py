@@ -176,3 +176,14 @@ def test_write_brief_refuses_an_unknown_format(tmp_path):
     with pytest.raises(BriefError, match=r"unknown format 'odt'; choose one of md, html, docx, pdf"):
         write_brief("# x\n", tmp_path / "brief.odt", format="odt", title="x")
     assert not (tmp_path / "brief.odt").exists()
+
+
+def test_html_brief_inlines_its_charts_and_fetches_nothing_an_article_wrote():
+    from advocacy.briefs.html import markdown_to_html
+
+    page = markdown_to_html("![Attention](chart.png)\n\nQuoted: ![pixel](http://tracker.test/p.gif) and "
+                            "![local](/etc/hosts)\n", title="t", images={"chart.png": b"\x89PNG"})
+
+    assert page.count("<img") == 1 and 'src="data:image/png;base64,' in page and 'alt="Attention"' in page
+    assert "tracker.test" not in page and "/etc/hosts" not in page
+    assert "pixel" in page and "local" in page
