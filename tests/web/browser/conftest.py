@@ -245,9 +245,12 @@ class Browser:
         self.driver.get(self.site.url + path)
 
     def wait(self, condition, message: str = "", timeout: float = WAIT):
+        from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        return WebDriverWait(self.driver, timeout).until(condition, message)
+        # While a click loads the next page, an element found on the old one goes stale mid-check: try again.
+        return WebDriverWait(self.driver, timeout, ignored_exceptions=(
+            NoSuchElementException, StaleElementReferenceException)).until(condition, message)
 
     def find(self, css: str):
         from selenium.webdriver.common.by import By
