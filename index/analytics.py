@@ -259,25 +259,21 @@ def attention_report(db: sqlite3.Connection, *, where: Where = ALL, by: str = "w
     """What a chart of attention needs in one pass over the matching articles: ``{"matching", "undated",
     "series"}``, where ``series`` is :func:`attention`'s and ``undated`` :func:`undated_count`'s. Each of
     those runs the query again; on a large index the query's full-text match is most of the cost."""
-    _check_bucket(by)
-    low, high = bound(since, "since"), bound(until, "until")
     sql, params = _clause(where)
-    days: Counter = Counter()
-    matching = undated = 0
-    for text, n in db.execute(f"SELECT substr(d.published_at, 1, 10), COUNT(*) FROM docs d WHERE {sql} GROUP BY 1",
-                              params):
-        matching += n
-        day = _day(text)
-        if day is None:
-            undated += n
-        else:
-            days[day] += n
-    if low and high and low > high:
-        return {"matching": matching, "undated": undated, "series": []}
-    within = Counter({day: n for day, n in days.items() if _within(day, low, high)})
-    rows = (series(within, _day_counts(db, ALL, low, high), by=by, since=low, until=high)
-            if within or (low and high) else [])
-    return {"matching": matching, "undated": undated, "series": rows}
+    matching_days = dict(db.execute(f"SELECT substr(d.published_at, 1, 10), COUNT(*) FROM docs d WHERE {sql} "
+                                    f"GROUP BY 1", params))
+    return attention_from_days(matching_days, _AllDays(db, since, until), by=by, since=since, until=until)
+
+
+class _AllDays:
+    """Every article per day, counted only if a series is drawn (an empty one needs no totals)."""
+
+    def __init__(self, db: sqlite3.Connection, since: str | None, until: str | None):
+        self._db, self._since, self._until = db, since, until
+
+    def items(self):
+        low, high = bound(self._since, "since"), bound(self._until, "until")
+        return ((day.isoformat(), n) for day, n in _day_counts(self._db, ALL, low, high).items())
 
 
 def attention_from_days(matching_days: dict[str, int], all_days: dict[str, int], *, by: str = "week",
