@@ -939,10 +939,13 @@ def _read_password(from_stdin: bool) -> str:
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port to listen on. Default: web.port, 8000.")
 @click.option("--allow-remote", is_flag=True,
               help="Listen on an address other machines can reach. Put an HTTPS reverse proxy in front.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes answering at once. Default: web.workers, 1. One per CPU core serves "
+                   "the most people; each holds its own copy of the embedding model.")
 @click.pass_obj
-@example("advocacy --data-dir demo-data serve --port 8080")
+@example("advocacy --data-dir demo-data serve --port 8080 --workers 2")
 @_web_errors
-def serve(settings, host: str | None, port: int | None, allow_remote: bool) -> None:
+def serve(settings, host: str | None, port: int | None, allow_remote: bool, workers: int | None) -> None:
     """Run the web application and its REST API (under /api, described at /openapi.json) until Ctrl+C.
 
     Create the first administrator with `advocacy users add NAME --role admin`. Only this machine can
@@ -952,7 +955,8 @@ def serve(settings, host: str | None, port: int | None, allow_remote: bool) -> N
 
     check_web_settings(settings)
     run_server(settings, host=host or settings.get("web", "host"),
-               port=settings.get("web", "port") if port is None else port, allow_remote=allow_remote, echo=click.echo)
+               port=settings.get("web", "port") if port is None else port, allow_remote=allow_remote,
+               workers=settings.get("web", "workers") if workers is None else workers, echo=click.echo)
 
 
 @main.group()

@@ -437,10 +437,10 @@ def query_encoder(settings: Settings):
 
 
 def run_search(settings: Settings, query: str, *, filters=None, mode: str = "hybrid", limit: int = 10,
-               offset: int = 0, encoder=None):
-    """Search the index. Semantic and hybrid modes embed the words the query asks for, as written (not its
-    fields or operators), with the configured model. A malformed query raises QuerySyntaxError at once,
-    before any model is loaded."""
+               offset: int = 0, encoder=None, store=None):
+    """Search the index (``store`` when given, left open). Semantic and hybrid modes embed the words the
+    query asks for, as written (not its fields or operators), with the configured model. A malformed query
+    raises QuerySyntaxError at once, before any model is loaded."""
     from advocacy.index import open_store
 
     vector = None
@@ -448,6 +448,8 @@ def run_search(settings: Settings, query: str, *, filters=None, mode: str = "hyb
     if mode != "keyword" and wording:
         encoder = encoder or query_encoder(settings)
         vector = encoder.encode([wording])[0]
+    if store is not None:
+        return store.search(query, filters=filters, limit=limit, offset=offset, vector=vector, mode=mode)
     store = open_store(settings.store_url)
     try:
         return store.search(query, filters=filters, limit=limit, offset=offset, vector=vector, mode=mode)

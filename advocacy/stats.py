@@ -38,15 +38,17 @@ def outlet_reach(settings: Settings, sources_file: Path | None = None) -> dict[s
 
 
 def run_stats(settings: Settings, report: str, query: str = "", *, filters=None, by: str = "week", limit: int = 20,
-              entity_type: str = "organisation", sources_file: Path | None = None) -> StatsReport:
-    """One report over the indexed articles matching ``query`` and ``filters``."""
+              entity_type: str = "organisation", sources_file: Path | None = None, store=None) -> StatsReport:
+    """One report over the indexed articles matching ``query`` and ``filters``, from ``store`` when given (it
+    is left open) or from the configured one."""
     from advocacy.index import StoreError, open_store
 
     if report not in REPORTS:
         raise ValueError(f"unknown report {report!r}; choose one of {', '.join(REPORTS)}")
     # Read before the store is opened, so a broken sources file is reported without touching the index.
     reach = outlet_reach(settings, sources_file) if report == "outlets" else {}
-    store = open_store(settings.store_url)
+    given = store is not None
+    store = store if given else open_store(settings.store_url)
     try:
         if not hasattr(store, "where"):
             result = _through_contract(store, report, query, filters=filters, by=by, limit=limit)
@@ -66,7 +68,8 @@ def run_stats(settings: Settings, report: str, query: str = "", *, filters=None,
         if matching is None:
             matching = store.matching(query, filters=filters)
     finally:
-        store.close()
+        if not given:
+            store.close()
     result.query = query
     result.summary = {"matching": matching, **result.summary}
     return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,12 +68,13 @@ class WarcArchive:
             with open(path, "rb") as handle:
                 handle.seek(int(location["offset"]))
                 for record in ArchiveIterator(handle):
-                    if record.rec_type != "response":
+                    # An offset into the middle of a record can still decode as one, without an HTTP part.
+                    if record.rec_type != "response" or record.http_headers is None:
                         break
                     status = int(record.http_headers.get_statuscode() or 0)
                     return RawPage(url=record.rec_headers.get_header("WARC-Target-URI"), status=status,
                                    headers=dict(record.http_headers.headers), body=record.content_stream().read())
-        except (ArchiveLoadFailed, OSError, ValueError, KeyError) as exc:
+        except (ArchiveLoadFailed, OSError, ValueError, KeyError, EOFError, zlib.error) as exc:
             raise ArchiveError(f"cannot read {path} at offset {location.get('offset')}: {exc}") from None
         raise ArchiveError(f"no response record in {path} at offset {location.get('offset')}")
 

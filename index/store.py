@@ -139,27 +139,30 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def _open_sqlite(url: str) -> Store:
+def _open_sqlite(url: str, *, any_thread: bool = False) -> Store:
     from advocacy.index.sqlite import SqliteStore
 
-    return SqliteStore(url[len("sqlite:///"):])
+    return SqliteStore(url[len("sqlite:///"):], any_thread=any_thread)
 
 
-def _open_elasticsearch(url: str) -> Store:
+def _open_elasticsearch(url: str, *, any_thread: bool = False) -> Store:
     # Imported here so the optional Elasticsearch client is needed only by those who use it.
     from advocacy.index.elastic import ElasticsearchStore
 
-    return ElasticsearchStore(url)
+    return ElasticsearchStore(url)        # the client is thread-safe: any_thread changes nothing
 
 
 # Scheme -> opener.
 BACKENDS = {"sqlite": _open_sqlite, "http": _open_elasticsearch, "https": _open_elasticsearch}
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, any_thread: bool = False) -> Store:
+    """The store ``url`` names. A store is used by one thread at a time; ``any_thread`` lets that thread
+    change from call to call (a server's pool of open stores), where by default only the opening thread may
+    use it."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     opener = BACKENDS.get(scheme)
     if opener is None:
         raise StoreUrlError(f"store URL {url!r} names no known backend; use one of: "
                             + ", ".join(f"{s}://…" for s in BACKENDS))
-    return opener(url)
+    return opener(url, any_thread=any_thread)

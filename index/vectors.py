@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,8 @@ _PENDING_PASSAGES = "vectors_pending v CROSS JOIN passages p ON p.doc = v.doc"
 
 _PASSAGE_BITS = 12          # a passage's key is doc << 12 | index: 4,096 passages per article at most
 _READ_CHUNK = 50_000
+# Up to this many pending passages are scored in float32 with NumPy (see similarities()).
+_NUMPY_ROWS = 20_000
 
 
 def passage_key(doc: int, index: int) -> int:
@@ -65,13 +68,59 @@ def similarities(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
     """Dot products of the float16 passage matrix with ``vector``, as float32.
 
     NumPy multiplies float16 matrices without BLAS, ten times slower than float32; torch, which the embedding
-    model brings along, multiplies them directly (about 60 ms for a million passages on one core)."""
+    model brings along, multiplies them directly (about 60 ms for a million passages on one core). A small
+    matrix is converted to float32 instead: torch's float16 product takes milliseconds whatever the size, and
+    importing torch costs a server that only reads its index some 300 MB."""
+    if len(matrix) <= _NUMPY_ROWS:
+        return matrix.astype(np.float32) @ vector.astype(np.float32)
     try:
         import torch
     except ImportError:
         return (matrix.astype(np.float32) @ vector.astype(np.float32)).astype(np.float32)
     product = torch.from_numpy(matrix) @ torch.from_numpy(np.ascontiguousarray(vector, dtype=np.float16))
     return product.float().numpy()
+
+
+class _SharedIndexes:
+    """The approximate indexes read in this process, one per file, shared by every store open on it: a
+    server keeps several stores open (one per request under way), and one copy of an index that may weigh
+    hundreds of megabytes is enough, since searching it does not change it."""
+
+    def __init__(self):
+        self._loaded: dict[str, tuple[object, object]] = {}      # path -> (file stamp, index or None)
+        self._lock = threading.Lock()
+
+    def get(self, path: Path, stamp):
+        with self._lock:
+            found = self._loaded.get(str(path))
+        if found is not None and found[0] == stamp:
+            return found[1]
+        index = _read_index(path)
+        with self._lock:
+            self._loaded[str(path)] = (stamp, index)
+        return index
+
+    def put(self, path: Path, stamp, index) -> None:
+        with self._lock:
+            self._loaded[str(path)] = (stamp, index)
+
+    def forget(self, path: Path) -> None:
+        with self._lock:
+            self._loaded.pop(str(path), None)
+
+
+def _read_index(path: Path):
+    """The approximate index in ``path``, or None when it is unreadable (queries then scan exactly until the
+    next update rebuilds it)."""
+    import faiss
+
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError:
+        return None
+
+
+_SHARED = _SharedIndexes()
 
 
 @dataclass
@@ -90,8 +139,9 @@ class PassageIndex:
         self._dtype = np.dtype(dtype)
         self.path = path
         self._pending: Pending | None = None
-        self._ann = None
-        self._ann_stamp = None
+        # What the database looked like when the pending matrix was read (PRAGMA data_version, which moves
+        # when another connection commits): a store kept open by a server must see what a crawl adds.
+        self._pending_version: int | None = None
         self._approximate = True
 
     @property
@@ -196,7 +246,8 @@ class PassageIndex:
     def _extend(self) -> None:
         import faiss
 
-        index = self._load()
+        # A copy of its own to change: the shared one may be searched by other threads meanwhile.
+        index = _read_index(self.path) if self._load() is not None else None
         if index is None:
             return self._build(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
         mark = self._db.execute("SELECT COALESCE(MAX(doc), 0) FROM vectors_pending").fetchone()[0]
@@ -230,7 +281,7 @@ class PassageIndex:
         with open(partial, "rb") as written:
             os.fsync(written.fileno())
         os.replace(partial, self.path)
-        self._ann, self._ann_stamp = index, self._stamp()
+        _SHARED.put(self.path, self._stamp(), index)
 
     def _stamp(self):
         try:
@@ -240,24 +291,19 @@ class PassageIndex:
         return status.st_mtime_ns, status.st_size, status.st_ino
 
     def _load(self):
-        """The approximate index as on disk (reloaded when another process rewrote it), or None."""
+        """The approximate index as on disk (read again when another process rewrote it), or None."""
         stamp = self._stamp()
         if stamp is None or not self._meta():
-            self._ann = self._ann_stamp = None
+            _SHARED.forget(self.path)
             return None
-        if stamp != self._ann_stamp:
-            import faiss
-
-            try:
-                self._ann = faiss.read_index(str(self.path))
-            except RuntimeError:
-                self._ann = None            # unreadable: queries scan exactly until the next update rebuilds it
-            self._ann_stamp = stamp
-        return self._ann
+        return _SHARED.get(self.path, stamp)
 
     # -- reads --------------------------------------------------------------------------------------------
 
     def pending(self) -> Pending:
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._pending_version:
+            self._pending, self._pending_version = None, version
         if self._pending is None:
             approximate = self._approximate and self._load() is not None
             sql = (f"SELECT p.doc, p.idx, p.vector FROM {_PENDING_PASSAGES} WHERE p.vector IS NOT NULL"

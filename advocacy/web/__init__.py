@@ -15,6 +15,35 @@ if TYPE_CHECKING:
 __all__ = ["create_app"]
 
 
+class ProtectiveHeaders:
+    """Headers every answer carries: no MIME sniffing, no framing, no referrer to other sites, and no caching
+    of API answers. Plain ASGI rather than an @app.middleware function, which costs every request an extra
+    task and a streamed copy of the body."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from starlette.datastructures import MutableHeaders
+
+        api = scope["path"].startswith("/api/")
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if api:
+                    # Answers hold the organisation's work: no shared cache, proxy or back button should keep them.
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -28,38 +57,39 @@ def create_app(settings: "Settings", *, encoder=None) -> "FastAPI":
     """The application for ``settings``. ``encoder`` replaces the configured embedding model for searches
     by meaning (tests pass a small stand-in)."""
     import threading
+    from contextlib import asynccontextmanager
 
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI
 
     from advocacy.web import api, pages
     from advocacy.web.accounts import Accounts
-    from advocacy.web.context import SharedEncoder
+    from advocacy.web.context import SharedEncoder, StorePool
     from advocacy.web.handlers import install_handlers
     from advocacy.web.schemas import HealthOut
     from advocacy.web.settings import check_web_settings
 
     check_web_settings(settings)
     version = _version()
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        app.state.stores.close()
+        app.state.accounts.close()
+
     app = FastAPI(title="Advocacy Monitor", version=version, openapi_url="/openapi.json", docs_url=None,
+                  lifespan=lifespan,
                   redoc_url=None, description="Search the news about refugees' and migrants' rights, read the "
                   "figures, keep saved searches and write cited briefs. Sign in with the session cookie of the "
                   "web pages, or send an API token (`advocacy tokens add`) as `Authorization: Bearer …`.")
     app.state.settings = settings
     app.state.accounts = Accounts.from_settings(settings)
+    app.state.stores = StorePool(settings.store_url)
     app.state.encoder = SharedEncoder(settings, encoder)
     app.state.corrections_lock = threading.Lock()
     install_handlers(app)
 
-    @app.middleware("http")
-    async def protective_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path.startswith("/api/"):
-            # Answers hold the organisation's work: no shared cache, proxy or back button should keep them.
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(ProtectiveHeaders)
 
     @app.get("/healthz", response_model=HealthOut, tags=["server"])
     def healthz():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -141,13 +142,19 @@ def check_password(password: str, username: str = "") -> None:
 
 class Accounts:
     """The accounts database at ``path`` (created when missing). Safe to share between threads: each call
-    opens its own connection. ``clock`` returns the time in seconds; tests move it."""
+    borrows a connection of its own. ``clock`` returns the time in seconds; tests move it."""
+
+    # Connections kept open between calls: every API call checks its token here, and opening a connection
+    # cost more than the lookup itself.
+    KEEP_CONNECTIONS = 8
 
     def __init__(self, path: str | Path, *, session_seconds: int = 7 * 86400, policy: LoginPolicy = LoginPolicy(),
                  scrypt_n: int = SCRYPT_N, clock=time.time):
         self.path = Path(path)
         self.session_seconds, self.policy, self.scrypt_n, self.clock = session_seconds, policy, scrypt_n, clock
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._idle: list[sqlite3.Connection] = []
+        self._idle_lock = threading.Lock()
         try:
             with self._db() as db:
                 db.execute("PRAGMA journal_mode=WAL")
@@ -168,23 +175,46 @@ class Accounts:
                    policy=LoginPolicy(web["login_failures_per_user"], web["login_failures_per_address"],
                                       web["login_window_minutes"] * 60))
 
+    def _connection(self) -> sqlite3.Connection:
+        with self._idle_lock:
+            if self._idle:
+                return self._idle.pop()
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=FULL")
+        return db
+
+    def _give_back(self, db: sqlite3.Connection, *, reusable: bool) -> None:
+        with self._idle_lock:
+            if reusable and not db.in_transaction and len(self._idle) < self.KEEP_CONNECTIONS:
+                self._idle.append(db)
+                return
+        db.close()
+
     @contextmanager
     def _db(self, *, write: bool = False):
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db = self._connection()
+        reusable = False
         try:
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA synchronous=FULL")
-            if not write:
+            if write:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            else:
                 yield db
-                return
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+            reusable = True
         finally:
+            self._give_back(db, reusable=reusable)
+
+    def close(self) -> None:
+        """Close the connections kept open (more calls open new ones)."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for db in idle:
             db.close()
 
     # -- users -------------------------------------------------------------------------------------------

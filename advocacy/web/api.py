@@ -36,11 +36,11 @@ def search(request: Request, user: Viewer,
     settings = settings_of(request)
     mode = mode or settings.get("web", "search_mode")
     filters = search_filters(theme, lang, outlet, country, since, until)
-    result = run_search(settings, q, filters=filters, mode=mode, limit=limit, offset=offset,
-                        encoder=encoder_of(request))
     counts = None
-    if facets:
-        with opened_store(request) as store:
+    with opened_store(request) as store:
+        result = run_search(settings, q, filters=filters, mode=mode, limit=limit, offset=offset,
+                            encoder=encoder_of(request), store=store)
+        if facets:
             counts = Facets(**{name: store.facets(name, query=q, filters=filters) for name in FACETS})
     return SearchOut(query=q, mode=mode, total=result.total, limit=limit, offset=offset,
                      hits=result.hits, facets=counts)
@@ -116,9 +116,9 @@ def _saved_out(request: Request, search) -> SavedSearchOut:
 @router.get("/saved-searches", response_model=list[SavedSearchOut], responses=errors(503), tags=["saved searches"])
 def saved_searches(request: Request, user: Viewer):
     """The saved searches, with how far their alerts have been delivered."""
-    from advocacy.alerts import list_alerts
-
-    return [_saved_out(request, search) for search in list_alerts(settings_of(request))]
+    with opened_store(request) as store:
+        found = store.saved_searches()
+    return [_saved_out(request, search) for search in found]
 
 
 @router.post("/saved-searches", response_model=SavedSearchOut, status_code=201,

@@ -9,7 +9,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from advocacy.web.context import Analyst, Viewer, search_filters, settings_of
+from advocacy.web.context import Analyst, Viewer, opened_store, search_filters, settings_of
 from advocacy.web.errors import InvalidInput, Unavailable
 from advocacy.web.schemas import BriefIn, Report, StatsColumn, StatsOut, errors
 
@@ -37,9 +37,10 @@ def stats(request: Request, user: Viewer, report: Report = Path(),
     from advocacy.index.analytics import to_csv
     from advocacy.stats import run_stats
 
-    result = run_stats(settings_of(request), report, q, filters=search_filters(theme, lang, outlet, country, since,
-                                                                                until),
-                       by=by, limit=limit, entity_type=type)
+    with opened_store(request) as store:
+        result = run_stats(settings_of(request), report, q,
+                           filters=search_filters(theme, lang, outlet, country, since, until),
+                           by=by, limit=limit, entity_type=type, store=store)
     if format == "csv":
         # The byte-order mark makes Excel read the file as UTF-8 (Arabic and accents stay readable).
         return Response("\ufeff" + to_csv(result.rows), media_type="text/csv; charset=utf-8",

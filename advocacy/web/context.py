@@ -1,4 +1,4 @@
-"""What the routes share: the settings, a store opened for one request, the search filters, the query
+"""What the routes share: the settings, the open stores requests borrow, the search filters, the query
 embedding model, and the role requirements as annotated types."""
 from __future__ import annotations
 
@@ -23,18 +23,50 @@ def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 
-@contextmanager
-def opened_store(request: Request):
-    """The index, for the length of one request. Opening costs about a millisecond, and a store's SQLite
-    connection belongs to the thread that opened it, so each request (run in its own worker thread)
-    opens its own rather than sharing one."""
-    from advocacy.index import open_store
+class StorePool:
+    """Stores kept open between requests. Opening one costs a millisecond or two (the schema check, the word
+    index's files), a good part of a simple request; so a request borrows an open store and gives it back.
 
-    store = open_store(settings_of(request).store_url)
-    try:
-        yield store
-    finally:
+    A store serves one request at a time. Up to ``keep`` idle stores are kept; more requests at once open
+    more, which are closed after use. A store that failed in the middle of a request is closed rather than
+    given to the next one. Stores see what other processes write: SQLite at each statement, the word index
+    and the approximate passage index when their files change."""
+
+    def __init__(self, url: str, *, keep: int = 8):
+        self.url, self.keep = url, keep
+        self._idle: list = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @contextmanager
+    def borrowed(self):
+        from advocacy.index import open_store
+
+        with self._lock:
+            store = self._idle.pop() if self._idle else None
+        if store is None:
+            store = open_store(self.url, any_thread=True)
+        try:
+            yield store
+        except BaseException:
+            store.close()
+            raise
+        with self._lock:
+            if not self._closed and len(self._idle) < self.keep:
+                self._idle.append(store)
+                return
         store.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle, self._closed = self._idle, [], True
+        for store in idle:
+            store.close()
+
+
+def opened_store(request: Request):
+    """An open store for the length of one request (see :class:`StorePool`)."""
+    return request.app.state.stores.borrowed()
 
 
 def search_filters(theme: list[str], lang: list[str], outlet: list[str], country: list[str],

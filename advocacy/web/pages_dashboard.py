@@ -69,7 +69,9 @@ def _panel(request: Request, key: str, selection: Selection, t, language: str) -
                       label="name", value="share", value_label=t("column.share_of_voice_percent"))
         report = "share-of-voice"
     try:
-        result = run_stats(settings, report, selection.q, filters=filters, by=selection.by, limit=TOP)
+        with opened_store(request) as store:
+            result = run_stats(settings, report, selection.q, filters=filters, by=selection.by, limit=TOP,
+                               store=store)
     except StoreError as exc:
         panel.unavailable = str(exc)
         return panel

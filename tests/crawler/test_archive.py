@@ -33,3 +33,17 @@ def test_missing_file_and_bad_offset_are_explained(tmp_path):
     archive.close()
     with pytest.raises(ArchiveError):
         archive.read({"file": location["file"], "offset": 5})
+
+
+def test_every_offset_inside_a_record_is_an_archive_error_or_the_record(tmp_path):
+    # Offsets come from the ledger; a damaged ledger must give a clear error, whatever the bytes there decode to.
+    archive = WarcArchive(tmp_path)
+    location = archive.write(RawPage("http://x.test/a", 200, {"Content-Type": "text/html"}, b"<p>x</p>" * 50))
+    archive.close()
+    size = (tmp_path / location["file"]).stat().st_size
+    for offset in range(1, size + 2):
+        try:
+            page = archive.read({"file": location["file"], "offset": offset})
+        except ArchiveError:
+            continue
+        assert page.body == b"<p>x</p>" * 50
