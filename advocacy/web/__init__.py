@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
+REQUEST_THREADS = 8
+
 
 class ProtectiveHeaders:
     """Headers every answer carries: no MIME sniffing, no framing, no referrer to other sites, and no caching
@@ -73,6 +75,11 @@ def create_app(settings: "Settings", *, encoder=None) -> "FastAPI":
 
     @asynccontextmanager
     async def lifespan(app):
+        import anyio.to_thread
+
+        # Routes run in worker threads; past a few, more threads only take turns at Python's lock, and each
+        # switch costs. Requests beyond this many wait for a thread instead (see StorePool).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         yield
         app.state.stores.close()
         app.state.accounts.close()

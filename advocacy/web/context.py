@@ -27,35 +27,38 @@ class StorePool:
     """Stores kept open between requests. Opening one costs a millisecond or two (the schema check, the word
     index's files), a good part of a simple request; so a request borrows an open store and gives it back.
 
-    A store serves one request at a time. Up to ``keep`` idle stores are kept; more requests at once open
-    more, which are closed after use. A store that failed in the middle of a request is closed rather than
-    given to the next one. Stores see what other processes write: SQLite at each statement, the word index
+    At most ``size`` stores exist; a request finding them all busy waits for one. More would not answer
+    sooner (the work is bound by the CPUs, and threads beyond a few only fight over Python's lock) but would
+    each hold their own caches. A store that failed in the middle of a request is closed, and a fresh one
+    opened for the next. Stores see what other processes write: SQLite at each statement, the word index
     and the approximate passage index when their files change."""
 
-    def __init__(self, url: str, *, keep: int = 8):
-        self.url, self.keep = url, keep
+    def __init__(self, url: str, *, size: int = 8):
+        self.url, self.size = url, size
         self._idle: list = []
         self._lock = threading.Lock()
+        self._free = threading.BoundedSemaphore(size)
         self._closed = False
 
     @contextmanager
     def borrowed(self):
         from advocacy.index import open_store
 
-        with self._lock:
-            store = self._idle.pop() if self._idle else None
-        if store is None:
-            store = open_store(self.url, any_thread=True)
-        try:
-            yield store
-        except BaseException:
+        with self._free:
+            with self._lock:
+                store = self._idle.pop() if self._idle else None
+            if store is None:
+                store = open_store(self.url, any_thread=True)
+            try:
+                yield store
+            except BaseException:
+                store.close()
+                raise
+            with self._lock:
+                if not self._closed:
+                    self._idle.append(store)
+                    return
             store.close()
-            raise
-        with self._lock:
-            if not self._closed and len(self._idle) < self.keep:
-                self._idle.append(store)
-                return
-        store.close()
 
     def close(self) -> None:
         with self._lock:
