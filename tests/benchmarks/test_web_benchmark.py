@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.web.conftest import fill_index
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "web.py"
@@ -20,18 +22,20 @@ def run(*args: str, timeout: int = 180) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout)
 
 
-def test_prints_every_figure_and_cleans_up(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_prints_every_figure_and_cleans_up(tmp_path, workers):
     # The demo would take half a minute to build; the web tests' index has articles in English and French,
     # vectors for similar articles, and dates for the figures, which is all the calls need.
     fill_index(tmp_path)
-    result = run("--data-dir", str(tmp_path), "--clients", "3", "--seconds", "2")
+    result = run("--data-dir", str(tmp_path), "--clients", "3", "--seconds", "2", "--workers", str(workers))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
 
     expected = {
         "title": rf"^Advocacy Monitor web benchmark: 3 clients for 2 s, .* on the data in {re.escape(str(tmp_path))} "
                  r"\(5 articles\)",
-        "server": r"^server   http://127\.0\.0\.1:\d+, \d+ CPUs \(\d+ usable, shared with the load generator\), "
+        "server": r"^server   http://127\.0\.0\.1:\d+, " + (f"{workers} worker processes, " if workers > 1 else "")
+                  + r"\d+ CPUs \(\d+ usable, shared with the load generator\), "
                   r"advocacy-monitor \S+, Python 3\.\S+, uvicorn \S+, FastAPI \S+, Starlette \S+; clients: httpx \S+",
         "search mode": r"^search   mode keyword",
         "mix": r"^mix      search \d+%, .*warm-up",

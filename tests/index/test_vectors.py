@@ -118,3 +118,39 @@ def test_a_small_store_has_no_approximate_index(tmp_path):
     assert not (tmp_path / "index.db.ann").exists()
     assert len(semantic(store, CENTRES[1])) == 10
     store.close()
+
+
+def test_a_store_kept_open_finds_what_another_connection_writes(store, tmp_path):
+    # A server keeps its stores open while crawls index: a store that has answered once must not keep
+    # answering from the passages it read then.
+    article, vectors = make(2000, topic=7)
+    target = unit(vectors[1] + 0.01)
+    assert article.id not in semantic(store, target)
+    writer = SqliteStore(tmp_path / "index.db")
+    writer.upsert(article, vectors)
+    writer.close()
+    assert semantic(store, target)[0] == article.id
+
+
+def test_open_stores_share_one_copy_of_the_approximate_index(store, tmp_path):
+    other = SqliteStore(tmp_path / "index.db")
+    shared = store._passage_index._load()
+    assert shared is not None and other._passage_index._load() is shared
+    # Extending works on a copy of its own: a search under way in another thread keeps a whole index.
+    size = shared.ntotal
+    other.upsert_many(make(n) for n in range(3000, 3060))
+    other.update_vector_index()
+    assert shared.ntotal == size
+    assert store._passage_index._load().ntotal == size + 240
+    other.close()
+
+
+def test_small_and_large_pending_matrices_score_alike(monkeypatch):
+    pytest.importorskip("torch")
+    matrix = np.random.default_rng(3).standard_normal((500, DIMENSIONS)).astype(np.float16)
+    vector = unit(np.random.default_rng(4).standard_normal(DIMENSIONS))
+    with_numpy = passage_vectors.similarities(matrix, vector)
+    monkeypatch.setattr(passage_vectors, "_NUMPY_ROWS", 0)
+    with_torch = passage_vectors.similarities(matrix, vector)
+    assert with_numpy.dtype == with_torch.dtype == np.float32
+    assert np.allclose(with_numpy, with_torch, atol=0.02)

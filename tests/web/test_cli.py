@@ -90,6 +90,29 @@ def test_serve_refuses_an_address_others_can_reach(tmp_path, monkeypatch):
     assert started[-1]["host"] == "0.0.0.0"
 
 
+def test_serve_with_several_processes_hands_them_its_settings(tmp_path, monkeypatch):
+    import uvicorn
+
+    from advocacy.web import server
+
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append((app, options)))
+    monkeypatch.delenv(server.SETTINGS_VARIABLE, raising=False)
+    monkeypatch.setenv("ADVOCACY_WEB_LANGUAGE", "fr")
+    served = run(tmp_path, "serve", "--port", "0", "--workers", "3")
+    assert served.exit_code == 0 and "3 worker processes" in served.output
+    (target, options), = started
+    assert target == "advocacy.web.server:app_from_environment"
+    assert options["factory"] is True and options["workers"] == 3 and options["host"] == "127.0.0.1"
+    # What each worker process builds: the same settings, the same data directory.
+    app = server.app_from_environment()
+    assert app.state.settings.data_dir == tmp_path.resolve()
+    assert app.state.settings.get("web", "language") == "fr"
+    for wrong in ("0", "many"):
+        refused = run(tmp_path, "serve", "--workers", wrong)
+        assert refused.exit_code == 2 and "--workers" in refused.output
+
+
 @pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("::1", True), ("[::1]", True),
                                             ("localhost", True), ("0.0.0.0", False), ("::", False),
                                             ("192.168.1.20", False), ("no-such-host.invalid", False)])
