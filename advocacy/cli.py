@@ -393,13 +393,18 @@ def similar(settings, article_id: str, limit: int, as_json: bool) -> None:
 
 
 def _print_hits(query: str, result) -> None:
+    from advocacy.index.highlight import Highlighted
+
     click.echo(f"{result.total} result{'s' if result.total != 1 else ''} for {query!r}"
                + (f" (showing {len(result.hits)})" if result.total > len(result.hits) else ""))
     for rank, hit in enumerate(result.hits, 1):
         click.echo(f"\n{rank}. {click.style(hit.title, bold=True)}")
         click.echo(f"   {hit.outlet_name} · {hit.language} · {(hit.published_at or 'undated')[:10]} · "
                    f"{', '.join(hit.themes) or 'no theme'}")
-        click.echo(f"   {hit.snippet}")
+        # Bold on a terminal; click.echo drops the styling when the output goes to a pipe or a file.
+        snippet = "".join(click.style(piece, bold=True) if matched else piece
+                          for piece, matched in Highlighted(hit.snippet, tuple(hit.highlights)).pieces())
+        click.echo(f"   {snippet}")
         click.echo(f"   {hit.id[:12]} · {hit.url}")
 
 

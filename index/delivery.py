@@ -19,6 +19,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urljoin, urlsplit
 
+from advocacy.index.highlight import Highlighted
 from advocacy.index.store import Hit
 
 __all__ = ["DeliveryError", "DigestSection", "atom_feed", "build_message", "check_address", "entry_id",
@@ -51,7 +52,6 @@ class DigestSection:
 # Characters XML 1.0 forbids (and that mail clients choke on): C0 controls other than tab/LF/CR, DEL,
 # lone surrogates (which also cannot be encoded to UTF-8) and the two non-characters.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-_MARKED = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
 _RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"}
 
@@ -65,8 +65,9 @@ def _line(text: str | None) -> str:
     return " ".join(_clean(text).split())
 
 
-def _unmarked(snippet: str) -> str:
-    return _line(snippet).replace("**", "")
+def _snippet(hit: Hit) -> Highlighted:
+    """The hit's snippet on one line, cleaned as _line() cleans text, its matches still on the same words."""
+    return Highlighted(hit.snippet or "", tuple(hit.highlights or ())).collapsed(drop=_FORBIDDEN)
 
 
 def _language(tag: str | None) -> str | None:
@@ -165,7 +166,7 @@ def _digest_text(sections: list[DigestSection], *, title: str, period: str, base
             meta = " · ".join(part for part in (_line(hit.outlet_name or hit.outlet), _day(hit.published_at)) if part)
             if meta:
                 out.append(f"   {meta}")
-            snippet = _unmarked(hit.snippet)
+            snippet = _snippet(hit).text
             if snippet:
                 out.append(f"   {snippet}")
             if _line(hit.url):
@@ -188,16 +189,12 @@ def _esc(text: str | None) -> str:
     return html.escape(_line(text), quote=True)
 
 
-def _highlighted(snippet: str) -> str:
+def _highlighted(hit: Hit) -> str:
     """Escape the snippet piece by piece so that only our own <mark> tags reach the HTML."""
-    pieces = _MARKED.split(_line(snippet))
     out = []
-    for i, piece in enumerate(pieces):
-        piece = piece.replace("**", "")
-        if not piece:
-            continue
+    for piece, matched in _snippet(hit).pieces():
         escaped = html.escape(piece, quote=True)
-        out.append(f"<mark>{escaped}</mark>" if i % 2 else escaped)
+        out.append(f"<mark>{escaped}</mark>" if matched else escaped)
     return "".join(out)
 
 
@@ -264,7 +261,7 @@ def _hit_html(hit: Hit) -> str:
         meta.append(f"<span>{_esc(hit.url)}</span>")
     if meta:
         parts.append(f'<div style="{_META}">{" · ".join(meta)}</div>')
-    snippet = _highlighted(hit.snippet)
+    snippet = _highlighted(hit)
     if snippet:
         parts.append(f'<div style="margin-top:2px">{snippet}</div>')
     parts.append("</li>")
@@ -512,7 +509,7 @@ def atom_feed(*, feed_id: str, title: str, self_url: str, hits: list[Hit], updat
         for theme in hit.themes or []:
             if _line(theme):
                 _child(entry, "category", term=_line(theme))
-        summary = _unmarked(hit.snippet)
+        summary = _snippet(hit).text
         if summary:
             _child(entry, "summary", summary, type="text")
         if not link:

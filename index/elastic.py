@@ -76,7 +76,7 @@ from advocacy.article import Article
 from advocacy.index import analytics
 from advocacy.index import query as query_language
 from advocacy.index.errors import StoreError, StoreUrlError
-from advocacy.index.highlight import Highlighter
+from advocacy.index.highlight import Highlighted, Highlighter, untagged
 from advocacy.index.sqlite import RRF_DEPTH, RRF_K
 from advocacy.index.store import SEARCH_MODES, Hit, SavedSearch, SearchFilters, SearchResult, timestamp
 
@@ -433,19 +433,35 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[tu
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
+# The highlighter's tags: two control characters no article is expected to hold. Any that does is noticed
+# (see _snippet) and highlighted here instead, since tags inside text already indexed cannot be told apart.
+PRE_TAG, POST_TAG = "\x02", "\x03"
+
+
 def _best_fragment(highlight: dict) -> str:
     """The fragment with the most marked words; the plain field's wins ties (it marks unstemmed matches)."""
     best, marks = "", -1
     for name in HIGHLIGHT_FIELDS:
         for fragment in highlight.get(name, [])[:1]:
-            count = fragment.count("**")
+            count = fragment.count(PRE_TAG)
             if count > marks:
                 best, marks = fragment, count
     return best
 
 
+def _snippet(fragment: str, article: Article, passage: str, highlighter: Highlighter) -> Highlighted:
+    """The server's fragment as plain text and matches; when it has none, or the article's own text holds the
+    tags' characters, the passage's (or the text's) snippet found here."""
+    text, found = article.text or "", None
+    if fragment and PRE_TAG not in text and POST_TAG not in text:
+        found = untagged(fragment, PRE_TAG, POST_TAG)
+    if fragment and found is None and highlighter:
+        found = highlighter.snippet(passage, article.language) or highlighter.snippet(text, article.language)
+    return found or highlighter.passage_snippet(passage, article.language)
+
+
 _HIGHLIGHT = {
-    "pre_tags": ["**"], "post_tags": ["**"],
+    "pre_tags": [PRE_TAG], "post_tags": [POST_TAG],
     # A long imported report would otherwise fail the whole search (the server's limit is 1,000,000
     # characters); past this point its text is simply not highlighted.
     "max_analyzed_offset": 500_000,
@@ -1009,11 +1025,11 @@ class ElasticsearchStore:
                 passage_index = highlighter.best_passage([(p.index, p.text) for p in passages], article.language)
             best = next((p for p in passages if p.index == passage_index), None)
             passage_index, passage = (best.index, best.text) if best else (None, "")
-            snippet = snippets.get(id) or highlighter.passage_snippet(passage, article.language)
+            snippet = _snippet(snippets.get(id, ""), article, passage, highlighter).collapsed()
             hits.append(Hit(id=id, score=round(float(score), 4), title=article.title,
                             url=article.canonical_url or article.url, outlet=article.outlet,
                             outlet_name=article.outlet_name, language=article.language,
-                            published_at=article.published_at, snippet=" ".join(snippet.split()),
+                            published_at=article.published_at, snippet=snippet.text,
                             themes=[t.theme for t in sorted(article.themes, key=lambda t: -t.score)],
-                            passage=passage, passage_index=passage_index))
+                            passage=passage, passage_index=passage_index, highlights=list(snippet.spans)))
         return SearchResult(total=total, hits=hits)

@@ -1,4 +1,4 @@
-"""A query's words marked in a text as the outlet wrote it, the snippet around them, and the passage that
+"""A query's words found in a text as the outlet wrote it, the snippet around them, and the passage that
 holds most of them.
 
 FTS5's own snippet() cannot do this: the index holds the folded, stemmed forms of the words (see
@@ -6,6 +6,9 @@ FTS5's own snippet() cannot do this: the index holds the folded, stemmed forms o
 very words the index saw, each remembering where it was written, and a word matches by the index's rules:
 its normalised form equals the query word, or its stem in the article's language is one of the query
 word's stems. So whatever made an article match is what gets marked.
+
+A match is given by its place, (start, end) offsets into the text (:class:`Highlighted`), never by markers
+written into the text: an article whose own text holds ``**`` or ``<mark>`` could not be told from a match.
 """
 from __future__ import annotations
 
@@ -13,10 +16,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 from advocacy.index.query import QUERY_LANGUAGES, Phrase, Term, normalise_text, positive_leaves, stem, stems
 
-MARK = "**"
 SNIPPET_WORDS = 24          # about two lines, like FTS5's snippet() with 20 tokens
 PASSAGE_SNIPPET_CHARS = 300
 
@@ -43,6 +46,100 @@ def words_with_offsets(text: str) -> list[tuple[int, int, str]]:
         owners.extend([index] * len(normalised))
     normalised_text = "".join(pieces)
     return [(owners[m.start()], owners[m.end() - 1] + 1, m.group()) for m in _WORD.finditer(normalised_text)]
+
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Highlighted:
+    """``text`` exactly as written, and the (start, end) offsets of each match in it: sorted, apart, non-empty.
+
+    Offsets that do not fit the text (from a hand-edited saved search, say) are clipped or dropped here, so
+    whoever shows the text can rely on them."""
+    text: str
+    spans: tuple[Span, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "spans", _tidy(self.spans, len(self.text)))
+
+    def pieces(self) -> list[tuple[str, bool]]:
+        """The text cut at the matches' edges: (piece, whether it is a match), in order, none empty."""
+        out, at = [], 0
+        for start, end in self.spans:
+            if start > at:
+                out.append((self.text[at:start], False))
+            out.append((self.text[start:end], True))
+            at = end
+        if at < len(self.text):
+            out.append((self.text[at:], False))
+        return out
+
+    def matched(self) -> list[str]:
+        return [self.text[start:end] for start, end in self.spans]
+
+    def collapsed(self, drop: re.Pattern | None = None) -> "Highlighted":
+        """Each run of whitespace as one space and none at the ends, as ``" ".join(text.split())`` gives it,
+        after leaving out the characters ``drop`` matches; the matches keep covering the same words."""
+        out: list[str] = []
+        moved: list[int | None] = [None] * len(self.text)    # where each kept character went
+        space = False
+        for index, char in enumerate(self.text):
+            if drop is not None and drop.match(char):
+                continue
+            if char.isspace():
+                space = bool(out)
+                continue
+            if space:
+                out.append(" ")
+                space = False
+            moved[index] = len(out)
+            out.append(char)
+        spans = []
+        for start, end in self.spans:
+            kept = [moved[index] for index in range(start, end) if moved[index] is not None]
+            if kept:
+                spans.append((kept[0], kept[-1] + 1))
+        return Highlighted("".join(out), tuple(spans))
+
+    def framed(self, before: str = "", after: str = "") -> "Highlighted":
+        """The text between ``before`` and ``after`` (the ellipses of a cut), the matches where they were."""
+        return Highlighted(before + self.text + after,
+                           tuple((start + len(before), end + len(before)) for start, end in self.spans))
+
+
+def _tidy(spans: Iterable, length: int) -> tuple[Span, ...]:
+    tidy, at = [], 0
+    for start, end in sorted((int(start), int(end)) for start, end in spans):
+        start, end = max(start, at, 0), min(end, length)
+        if start < end:
+            tidy.append((start, end))
+            at = end
+    return tuple(tidy)
+
+
+def untagged(text: str, pre: str, post: str) -> Highlighted | None:
+    """``text`` with each match written between ``pre`` and ``post`` (as a search engine's highlighter gives
+    it) as plain text and offsets; None when the tags do not pair up, as happens when the text holds those
+    characters of its own."""
+    out, spans, at, length = [], [], 0, 0
+    while True:
+        start = text.find(pre, at)
+        stray = text.find(post, at)
+        if start < 0:
+            if stray >= 0:
+                return None
+            out.append(text[at:])
+            return Highlighted("".join(out), tuple(spans))
+        end = text.find(post, start + len(pre))
+        if 0 <= stray < start or end < 0 or text.find(pre, start + len(pre), end) >= 0:
+            return None
+        before, inside = text[at:start], text[start + len(pre):end]
+        out += [before, inside]
+        length += len(before)
+        spans.append((length, length + len(inside)))
+        length += len(inside)
+        at = end + len(post)
 
 
 @dataclass(frozen=True)
@@ -127,9 +224,9 @@ class Highlighter:
         words, found = self._matches(text, language)
         return [(words[first][0], words[last - 1][1]) for first, last, _ in found]
 
-    def mark(self, text: str, language: str) -> str:
-        """``text`` with each match wrapped in ``**``."""
-        return _marked(text, self.spans(text, language), 0, len(text))
+    def mark(self, text: str, language: str) -> Highlighted:
+        """``text`` with where each match is."""
+        return Highlighted(text, tuple(self.spans(text, language)))
 
     def score(self, text: str, language: str) -> tuple[int, int]:
         """(different words and phrases of the query found, matches in all), to compare texts by."""
@@ -139,9 +236,9 @@ class Highlighter:
         found = self._found(_WORD.findall(normalise_text(text)), language)
         return len({number for _, _, number in found}), len(found)
 
-    def snippet(self, text: str, language: str, *, size: int = SNIPPET_WORDS) -> str | None:
+    def snippet(self, text: str, language: str, *, size: int = SNIPPET_WORDS) -> Highlighted | None:
         """The stretch of about ``size`` words of ``text`` holding the most different words of the query,
-        marked; None when ``text`` holds none of them."""
+        with its matches, and "…" where it was cut; None when ``text`` holds none of them."""
         words, found = self._matches(text, language)
         if not found:
             return None
@@ -166,14 +263,15 @@ class Highlighter:
         end_word = min(len(words), best_start + size)
         begin = words[best_start][0]
         end = len(text) if end_word == len(words) else words[end_word - 1][1]
-        spans = [(words[first][0], words[last - 1][1]) for first, last, _ in found
-                 if first >= best_start and last <= end_word]
-        return ("…" if best_start else "") + _marked(text, spans, begin, end) + ("" if end == len(text) else "…")
+        spans = tuple((words[first][0] - begin, words[last - 1][1] - begin) for first, last, _ in found
+                      if first >= best_start and last <= end_word)
+        return Highlighted(text[begin:end], spans).framed("…" if best_start else "",
+                                                          "" if end == len(text) else "…")
 
-    def passage_snippet(self, passage: str, language: str) -> str:
-        """The start of a passage, marked: the snippet of an article found by meaning."""
+    def passage_snippet(self, passage: str, language: str) -> Highlighted:
+        """The start of a passage, with its matches: the snippet of an article found by meaning."""
         cut = passage[:PASSAGE_SNIPPET_CHARS]
-        return self.mark(cut, language) + ("…" if len(passage) > PASSAGE_SNIPPET_CHARS else "")
+        return self.mark(cut, language).framed(after="…" if len(passage) > PASSAGE_SNIPPET_CHARS else "")
 
     def best_passage(self, passages: list[tuple[int, str]], language: str) -> int | None:
         """The index of the passage holding the most different words of the query (the earliest on ties),
@@ -187,11 +285,3 @@ class Highlighter:
                 best_index, best_key = index, key
         return best_index
 
-
-def _marked(text: str, spans: list[tuple[int, int]], begin: int, end: int) -> str:
-    out, at = [], begin
-    for start, stop in spans:
-        out += [text[at:start], MARK, text[start:stop], MARK]
-        at = stop
-    out.append(text[at:end])
-    return "".join(out)

@@ -681,10 +681,11 @@ class SqliteStore:
                     snippet = highlighter.snippet(text or "", language)
             if snippet is None:
                 snippet = highlighter.passage_snippet(passage, language)
+            snippet = snippet.collapsed()
             hits.append(Hit(id=id, score=round(float(score), 4), title=title, url=url, outlet=outlet,
                             outlet_name=outlet_name, language=language, published_at=published,
-                            snippet=" ".join(snippet.split()), themes=themes, passage=passage,
-                            passage_index=passage_index))
+                            snippet=snippet.text, themes=themes, passage=passage,
+                            passage_index=passage_index, highlights=list(snippet.spans)))
         return SearchResult(total=total, hits=hits)
 
 

@@ -40,10 +40,13 @@ class Hit:
     outlet_name: str
     language: str
     published_at: str | None
-    snippet: str
+    snippet: str                       # an excerpt exactly as written (whitespace collapsed, "…" where cut)
     themes: list[str]
     passage: str = ""                  # the article's passage that best answers the query
     passage_index: int | None = None
+    # (start, end) of each match in ``snippet``, sorted and apart: places rather than markers in the text,
+    # which could not be told from the same characters written by the outlet.
+    highlights: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -94,9 +97,33 @@ class SavedSearch:
         known = {f.name for f in fields(cls)}
         hit_fields = {f.name for f in fields(Hit)}
         values = {key: value for key, value in data.items() if key in known}
-        values["recent"] = [Hit(**{k: v for k, v in hit.items() if k in hit_fields})
+        values["recent"] = [_stored_hit({k: v for k, v in hit.items() if k in hit_fields})
                             for hit in data.get("recent") or []]
         return cls(**values)
+
+
+# How hits were highlighted before they carried their highlights' places: the matched words between ** and **.
+_LEGACY_MARKED = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+
+
+def _stored_hit(values: dict) -> Hit:
+    if "highlights" in values:
+        values["highlights"] = [(int(start), int(end)) for start, end in values["highlights"] or []]
+    elif isinstance(values.get("snippet"), str):
+        # Saved before highlights were kept apart from the text: read the markers as they were meant then.
+        plain, highlights = [], []
+        snippet, at, length = values["snippet"], 0, 0
+        for found in _LEGACY_MARKED.finditer(snippet):
+            plain.append(snippet[at:found.start()])
+            length += found.start() - at
+            plain.append(found.group(1))
+            highlights.append((length, length + len(found.group(1))))
+            length += len(found.group(1))
+            at = found.end()
+        plain.append(snippet[at:])
+        values["snippet"] = "".join(plain)
+        values["highlights"] = highlights
+    return Hit(**values)
 
 
 class Store(Protocol):

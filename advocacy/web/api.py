@@ -30,7 +30,8 @@ def search(request: Request, user: Viewer,
            mode: Mode | None = Query(None, description="Default: web.search_mode."),
            limit: int = Query(10, ge=1, le=100), offset: int = Query(0, ge=0, le=10_000),
            facets: bool = Query(True, description="Also count the matches per theme, outlet, language and country.")):
-    """Ranked articles with highlighted snippets and the best passage; a malformed query is a 400 saying where."""
+    """Ranked articles with snippets, where the matched words are in them, and the best passage; a malformed
+    query is a 400 saying where."""
     from advocacy.pipeline import run_search
 
     settings = settings_of(request)

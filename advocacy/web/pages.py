@@ -13,7 +13,6 @@ string that slipped through would still not run.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -44,8 +43,6 @@ SECTION_PAGES = {"search": "/search", "dashboard": "/dashboard", "alerts": "/ale
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-
-_MARKED = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 
 
 def install(app) -> None:
@@ -81,11 +78,13 @@ def environment():
 
 # -- filters ---------------------------------------------------------------------------------------------
 
-def marked(snippet: str | None) -> Markup:
-    """A snippet whose matches are between ``**`` as HTML with ``<mark>``: escaped first, marked up after,
-    so nothing of the text itself can become markup."""
-    escaped = str(escape(snippet or ""))
-    return Markup(_MARKED.sub(lambda m: f"<mark>{m.group(1)}</mark>", escaped))
+def marked(snippet: str | None, highlights=()) -> Markup:
+    """A snippet as HTML, each of its ``highlights`` ((start, end) offsets, as hits give them) in ``<mark>``.
+    Every piece of the text is escaped on its own, so nothing of the text itself can become markup."""
+    from advocacy.index.highlight import Highlighted
+
+    return Markup("".join(f"<mark>{escape(piece)}</mark>" if matched else str(escape(piece))
+                          for piece, matched in Highlighted(snippet or "", tuple(highlights or ())).pieces()))
 
 
 def web_link(url: str | None) -> str | None:

@@ -107,7 +107,7 @@ def search_csv(request: Request, user: Viewer):
                       back=selection.link("/search"))
     rows = [{"id": hit.id, "published_at": hit.published_at or "", "outlet": hit.outlet,
              "outlet_name": hit.outlet_name, "language": hit.language, "title": hit.title, "url": hit.url,
-             "themes": hit.themes, "snippet": hit.snippet.replace("**", ""), "score": round(hit.score, 4)}
+             "themes": hit.themes, "snippet": hit.snippet, "score": round(hit.score, 4)}
             for hit in found.hits]
     # The byte-order mark makes Excel read the file as UTF-8 (Arabic and accents stay readable).
     return Response("\ufeff" + to_csv(rows), media_type="text/csv; charset=utf-8",

@@ -53,10 +53,17 @@ class HitOut(Model):
     outlet_name: str
     language: str
     published_at: str | None = Field(description="ISO 8601 date-time, or null when no trustworthy date exists.")
-    snippet: str = Field(description="An excerpt with the matched words between ** and **.")
+    snippet: str = Field(description="An excerpt in plain text, as the outlet wrote it (whitespace collapsed, "
+                                     "… where it was cut); any * or < in it is the outlet's own.")
     themes: list[str]
     passage: str = Field("", description="The passage that best answers the query.")
     passage_index: int | None = None
+    highlights: list[list[int]] = Field(
+        default_factory=list, description="Where the matched words are in snippet: one [start, end) pair of "
+                                          "character offsets (Unicode code points) per match, in order, never "
+                                          "overlapping; snippet[start:end] is the match.",
+        json_schema_extra={"items": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                                     "minItems": 2, "maxItems": 2}})
 
 
 class Facets(Model):

@@ -114,12 +114,13 @@ def test_the_query_language_in_every_search_mode(demo_dir):
     assert keyword["total"] >= 4 and {hit["language"] for hit in keyword["hits"]} == {"en", "fr"}
     for hit in keyword["hits"]:
         assert "health" in hit["themes"] and hit["passage"]
-        assert re.search(r"\*\*(?i:r[ée]fug)\w*\*\*", hit["snippet"]), hit["snippet"]
+        matched = [hit["snippet"][start:end] for start, end in hit["highlights"]]
+        assert any(re.fullmatch(r"(?i:r[ée]fug)\w*", word) for word in matched), (hit["snippet"], matched)
     hybrid = json.loads(advocacy(demo_dir, "search", query, "--json").stdout)
     assert hybrid["mode"] == "hybrid" and hybrid["hits"]
     assert all("health" in hit["themes"] for hit in hybrid["hits"])        # the filter holds in every mode
     assert [hit["score"] for hit in hybrid["hits"]] == sorted((hit["score"] for hit in hybrid["hits"]), reverse=True)
-    assert sum("**" in hit["snippet"] for hit in hybrid["hits"]) >= 3
+    assert sum(bool(hit["highlights"]) for hit in hybrid["hits"]) >= 3
     semantic = json.loads(advocacy(demo_dir, "search", "hospital care for migrants lang:ar", "--mode", "semantic",
                                    "--json").stdout)
     assert semantic["hits"] and {hit["language"] for hit in semantic["hits"]} == {"ar"}

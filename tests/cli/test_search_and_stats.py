@@ -66,10 +66,13 @@ def test_search_with_fields_groups_and_two_languages(data_dir):
     hits = {hit["id"]: hit for hit in found["hits"]}
     assert set(hits) == {build("doctors").id, build("medecins").id}
     assert [hit["score"] for hit in found["hits"]] == sorted((hit["score"] for hit in found["hits"]), reverse=True)
-    assert "**refugees**" in hits[build("doctors").id]["snippet"]
+    doctors = hits[build("doctors").id]
+    assert "refugees" in [doctors["snippet"][start:end] for start, end in doctors["highlights"]]
     # Short texts are shown whole, the words marked as the outlet wrote them.
-    assert hits[build("medecins").id]["snippet"] == ("À Oujda, la santé des **réfugiées** s'améliore grâce aux "
-                                                    "consultations gratuites du HCR.")
+    medecins = hits[build("medecins").id]
+    assert medecins["snippet"] == ("À Oujda, la santé des réfugiées s'améliore grâce aux consultations gratuites "
+                                   "du HCR.")
+    assert medecins["highlights"] == [[22, 31]] and medecins["snippet"][22:31] == "réfugiées"
     assert hits[build("medecins").id]["passage"].startswith("À Oujda")
 
 
@@ -78,7 +81,12 @@ def test_search_prints_ranked_hits_for_people(data_dir):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 result for")
     assert "Des médecins bénévoles soignent les réfugiés" in result.output
-    assert "**consultations gratuites**" in result.output
+    # Piped, the snippet is plain text; on a terminal the matched words are in bold.
+    assert "   À Oujda, la santé des réfugiées s'améliore grâce aux consultations gratuites du HCR.\n" in (
+        result.output)
+    coloured = CliRunner().invoke(main, ["--data-dir", str(data_dir), "search", 'entity:HCR "consultations gratuites"',
+                                         "--mode", "keyword"], color=True, catch_exceptions=False)
+    assert "grâce aux \x1b[1mconsultations gratuites\x1b[0m du HCR." in coloured.output
 
 
 @pytest.mark.parametrize("mode", ["keyword", "hybrid", "semantic"])

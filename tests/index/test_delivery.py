@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 import socket
 import ssl
 import xml.etree.ElementTree as ET
@@ -23,7 +24,7 @@ UPDATED = dt.datetime(2025, 9, 3, 6, 0, tzinfo=dt.timezone.utc)
 FRENCH_TITLE = "Des enfants migrants inscrits à l'école à Oujda"
 ARABIC_TITLE = "أطباء متطوعون يعالجون اللاجئين مجاناً في وجدة"
 SCRIPT_TITLE = "<script>alert(1)</script>"
-IMG_SNIPPET = '"><img src=x onerror=alert(1)> then **<b>bold</b>** & more'
+IMG_SNIPPET = '"><img src=x onerror=alert(1)> then [[<b>bold</b>]] & more'
 EVIL_OUTLET = '<iframe src="javascript:alert(2)"></iframe>'
 EVIL_URLS = ["javascript:alert(document.cookie)", "JaVaScRiPt:alert(1)", " javascript:alert(1)",
              "java\tscript:alert(1)", "data:text/html,<script>alert(1)</script>", "//evil.test/x",
@@ -32,18 +33,24 @@ EVIL_URLS = ["javascript:alert(document.cookie)", "JaVaScRiPt:alert(1)", " javas
 
 def hit(slug, *, title, url=None, language="en", snippet="", outlet_name="Atlas Info",
         published_at="2025-09-02T08:30:00+00:00", themes=("health",)):
+    """A hit whose ``snippet`` is written with its matches between [[ and ]] (no snippet here holds those)."""
+    plain, highlights = "", []
+    for number, piece in enumerate(re.split(r"\[\[|\]\]", snippet)):
+        if number % 2:
+            highlights.append((len(plain), len(plain) + len(piece)))
+        plain += piece
     return Hit(id=f"id-{slug}", score=1.0, title=title, url=url or f"https://atlas.test/{slug}", outlet="atlas",
-               outlet_name=outlet_name, language=language, published_at=published_at, snippet=snippet,
-               themes=list(themes))
+               outlet_name=outlet_name, language=language, published_at=published_at, snippet=plain,
+               themes=list(themes), highlights=highlights)
 
 
 @pytest.fixture
 def hits():
     return [
         hit("ecole", title=FRENCH_TITLE, language="fr", outlet_name="L'Écho de l'Oriental",
-            snippet="Les **enfants** migrants sont scolarisés grâce à une association.", themes=("education",)),
+            snippet="Les [[enfants]] migrants sont scolarisés grâce à une association.", themes=("education",)),
         hit("atibba", title=ARABIC_TITLE, language="ar", outlet_name="هسبريس",
-            snippet="قدم **أطباء** متطوعون استشارات مجانية", published_at="2025-09-01",
+            snippet="قدم [[أطباء]] متطوعون استشارات مجانية", published_at="2025-09-01",
             themes=("health", "access-to-care")),
         hit("xss", title=SCRIPT_TITLE, url=EVIL_URLS[0], snippet=IMG_SNIPPET, outlet_name=EVIL_OUTLET,
             published_at=None, themes=("<script>", "justice")),
@@ -113,6 +120,25 @@ def test_digest_renders_both_parts(hits):
     assert "https://monitor.example.org/feeds/health-oujda.atom" in hrefs
     assert "https://monitor.example.org/" in hrefs
     assert "<mark>enfants</mark>" in markup and "<mark>أطباء</mark>" in markup
+
+
+# Stars and a <mark> tag the outlet wrote, and a match inside stars: only the matches may be highlighted.
+STARRED = hit("starred", title="Waiting for papers",
+              snippet="Figures for **2024** show that [[asylum]] seekers wait <mark>eight</mark> **[[months]]**.")
+
+
+def test_what_the_outlet_wrote_is_never_taken_for_a_highlight():
+    text, markup = render_digest([DigestSection("Asylum", "asylum months", [STARRED], total_new=1)],
+                                 title="Digest", period="today")
+    assert "   Figures for **2024** show that asylum seekers wait <mark>eight</mark> **months**." in text.splitlines()
+    item = markup.split('<div style="margin-top:2px">')[1].split("</div>")[0]
+    assert item == ("Figures for **2024** show that <mark>asylum</mark> seekers wait &lt;mark&gt;eight&lt;/mark&gt; "
+                    "**<mark>months</mark>**.")
+    parsed = feedparser.parse(atom_feed(feed_id="urn:x:starred", title="Asylum", self_url="https://m.example/a",
+                                        hits=[STARRED], updated=UPDATED))
+    assert parsed.bozo == 0
+    assert parsed.entries[0].summary == ("Figures for **2024** show that asylum seekers wait <mark>eight</mark> "
+                                         "**months**.")
 
 
 def test_arabic_items_are_right_to_left(hits):
@@ -432,7 +458,7 @@ def test_atom_xss_corpus_stays_text(hits):
 
 
 def test_control_characters_are_removed():
-    dirty = hit("dirty", title="Bad\x00 title\x1b[31m\x0b with\ufffe bytes\ud800", snippet="a\x07b **c\x01**")
+    dirty = hit("dirty", title="Bad\x00 title\x1b[31m\x0b with\ufffe bytes\ud800", snippet="a\x07b [[c\x01]]")
     body = atom_feed(feed_id="urn:x:dirty", title="Feed\x08", self_url="https://m.example/d", hits=[dirty],
                      updated=UPDATED)
     parsed = feedparser.parse(body)
@@ -442,6 +468,7 @@ def test_control_characters_are_removed():
     assert parsed.entries[0].summary == "ab c"
     text, markup = render_digest([DigestSection("D", "d", [dirty], total_new=1)], title="T", period="p")
     assert "\x00" not in text and "\x1b" not in markup
+    assert "ab <mark>c</mark>" in markup      # the highlight moves with the characters removed before it
     build_message(sender="a@b.example", recipients=["c@d.example"], subject="s", text=text, html=markup).as_bytes()
 
 

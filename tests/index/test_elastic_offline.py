@@ -7,13 +7,15 @@ import time
 
 import pytest
 
+from advocacy.article import Article, Passage, article_id
 from advocacy.index import BACKENDS, SearchFilters, StoreError, StoreUrlError, open_store
 from advocacy.index.elastic import (
-    FACET_FIELDS, SEARCH_FIELDS, CompiledQuery, ElasticsearchStore, _best_fragment, articles_index_body, build_query,
-    compile_query, filter_clauses, parse_url, passages_index_body, reciprocal_rank_fusion, redact, searches_index_body,
-    vector_mapping,
+    FACET_FIELDS, POST_TAG, PRE_TAG, SEARCH_FIELDS, CompiledQuery, ElasticsearchStore, _best_fragment, _snippet,
+    articles_index_body, build_query, compile_query, filter_clauses, parse_url, passages_index_body,
+    reciprocal_rank_fusion, redact, searches_index_body, vector_mapping,
 )
-from advocacy.index.query import QuerySyntaxError
+from advocacy.index.highlight import Highlighter
+from advocacy.index.query import QuerySyntaxError, parse
 
 FIELDS = list(SEARCH_FIELDS)
 
@@ -216,11 +218,46 @@ def test_reciprocal_rank_fusion():
     assert reciprocal_rank_fusion([[], []]) == []
 
 
+def tagged(text):
+    """A fragment as the server's highlighter writes it, from one written here with [ and ] around the matches."""
+    return text.replace("[", PRE_TAG).replace("]", POST_TAG)
+
+
 def test_the_snippet_is_the_fragment_with_most_marked_words():
-    assert _best_fragment({"text": ["Private doctors gave"], "text.en": ["free **surgeries** to **refugees**"],
-                           "text.fr": ["free surgeries to **refugees**"]}) == "free **surgeries** to **refugees**"
-    assert _best_fragment({"text": ["the **same**"], "text.en": ["the **same**"]}) == "the **same**"
+    best = tagged("free [surgeries] to [refugees]")
+    assert _best_fragment({"text": [tagged("Private doctors gave **2024**")], "text.en": [best],
+                           "text.fr": [tagged("free surgeries to [refugees]")]}) == best
+    assert _best_fragment({"text": [tagged("the [same]")], "text.en": [tagged("the [same]")]}) == tagged("the [same]")
     assert _best_fragment({}) == ""
+
+
+def lookalike(text):
+    url = "http://atlas.test/lookalike"
+    return Article(id=article_id(url), url=url, outlet="atlas", title="Waiting", text=text, language="en",
+                   passages=[Passage(0, text, 0, len(text))])
+
+
+def test_the_servers_fragment_becomes_plain_text_and_the_places_of_its_matches():
+    text = "Figures for **2024** (*) show that <mark>asylum</mark> seekers  wait eight months."
+    fragment = text.replace("asylum", tagged("[asylum]")).replace("months", tagged("[months]"))
+    found = _snippet(fragment, lookalike(text), text, Highlighter(parse("asylum months"))).collapsed()
+    assert found.text == " ".join(text.split())
+    assert found.matched() == ["asylum", "months"]
+    # A fragment without matches (the start of the text) is shown as it is.
+    plain = _snippet(text[:30], lookalike(text), text, Highlighter(parse("asylum months")))
+    assert (plain.text, plain.spans) == (text[:30], ())
+
+
+def test_an_article_holding_the_tags_characters_is_highlighted_here_instead():
+    text = f"Figures for **2024** show {PRE_TAG}that{POST_TAG} asylum seekers wait {PRE_TAG}eight months."
+    # As the server would tag it: its own tags cannot be told from the article's characters.
+    fragment = text.replace("asylum", tagged("[asylum]"))
+    found = _snippet(fragment, lookalike(text), text, Highlighter(parse("asylum")))
+    assert found.text == text and found.matched() == ["asylum"]
+    # Even where the tags would happen to pair up.
+    text = f"Figures for **2024** show {PRE_TAG}that{POST_TAG} asylum seekers wait."
+    found = _snippet(text.replace("asylum", tagged("[asylum]")), lookalike(text), text, Highlighter(parse("asylum")))
+    assert found.text == text and found.matched() == ["asylum"]
 
 
 # -- errors -------------------------------------------------------------------------------------------------

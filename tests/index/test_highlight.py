@@ -1,10 +1,19 @@
 """Marks, snippets and best passages follow the index's matching rules, on the text as the outlet wrote it."""
-from advocacy.index.highlight import Highlighter, words_with_offsets
+import re
+
+from advocacy.index.highlight import Highlighted, Highlighter, untagged, words_with_offsets
 from advocacy.index.query import parse
 
 
+def starred(found):
+    """The text with its matches between ** and **, to read an expectation at a glance (these texts hold none)."""
+    return "".join(f"**{piece}**" if matched else piece for piece, matched in found.pieces())
+
+
 def mark(query, text, language="en"):
-    return Highlighter(parse(query)).mark(text, language)
+    found = Highlighter(parse(query)).mark(text, language)
+    assert found.text == text
+    return starred(found)
 
 
 def test_words_keep_their_place_in_the_written_text():
@@ -43,12 +52,53 @@ def test_the_longest_match_wins_where_two_start():
 def test_snippet_is_the_stretch_with_the_most_query_words():
     filler = " ".join(f"word{n}" for n in range(60))
     text = f"Refugees arrived. {filler} Refugees asked doctors for free care. {filler}"
-    snippet = Highlighter(parse("refugees doctors")).snippet(text, "en", size=10)
+    snippet = starred(Highlighter(parse("refugees doctors")).snippet(text, "en", size=10))
     assert snippet.startswith("…") and snippet.endswith("…")
     assert "**Refugees** asked **doctors**" in snippet
-    assert Highlighter(parse("refugees")).snippet("Short text about refugees.", "en") == (
+    assert starred(Highlighter(parse("refugees")).snippet("Short text about refugees.", "en")) == (
         "Short text about **refugees**.")
     assert Highlighter(parse("nowhere")).snippet(text, "en") is None
+
+
+# What an outlet may write that looks like a highlight, or like the tags of the Elasticsearch store's highlighter.
+LOOKALIKES = "Figures for **2024** (*) show <mark>that</mark> \x02asylum\x03 seekers wait ** months"
+
+
+def test_a_snippet_is_the_text_as_written_and_the_places_of_its_matches():
+    for found in (Highlighter(parse("asylum")).snippet(LOOKALIKES, "en"),
+                  Highlighter(parse("asylum")).mark(LOOKALIKES, "en"),
+                  Highlighter(parse("asylum")).passage_snippet(LOOKALIKES, "en")):
+        assert found.text == LOOKALIKES
+        assert found.matched() == ["asylum"]
+        assert found.text[:found.spans[0][0]].endswith("\x02") and found.text[found.spans[0][1]:].startswith("\x03")
+    cut = Highlighter(parse("months")).snippet(LOOKALIKES, "en", size=4)
+    assert cut.text == "…asylum\x03 seekers wait ** months" and cut.matched() == ["months"]
+
+
+def test_collapsing_whitespace_keeps_the_matches_on_their_words():
+    text = "  free \n\t consultations  for\u00a0 **migrants** "
+    found = Highlighted(text, ((2, text.index("s  for") + 1), (text.index("m"), text.index("s*") + 1)))
+    assert found.matched() == ["free \n\t consultations", "migrants"]
+    collapsed = found.collapsed()
+    assert collapsed.text == " ".join(found.text.split()) == "free consultations for **migrants**"
+    assert collapsed.matched() == ["free consultations", "migrants"]
+    # Characters left out on the way close up as they would in the text alone.
+    dropped = Highlighted("a \x07b\x07c d", ((3, 6),)).collapsed(drop=re.compile("\x07"))
+    assert (dropped.text, dropped.matched()) == ("a bc d", ["bc"])
+
+
+def test_spans_that_do_not_fit_the_text_are_tidied():
+    assert Highlighted("abcdef", [(4, 99), (0, 2), (1, 3), (5, 5)]).spans == ((0, 2), (2, 3), (4, 6))
+    assert Highlighted("<b>", [(0, 3)]).pieces() == [("<b>", True)]
+    assert Highlighted("x", []).pieces() == [("x", False)] and Highlighted("").pieces() == []
+
+
+def test_tagged_fragments_become_text_and_places_only_when_the_tags_pair_up():
+    found = untagged("free \x02consultations\x03 for \x02migrants\x03", "\x02", "\x03")
+    assert found.text == "free consultations for migrants" and found.matched() == ["consultations", "migrants"]
+    assert untagged("no tags at all", "\x02", "\x03") == Highlighted("no tags at all")
+    for broken in ("a \x03b\x03", "a \x02b", "\x02a \x02b\x03 c\x03", "b\x03 \x02c"):
+        assert untagged(broken, "\x02", "\x03") is None, broken
 
 
 def test_best_passage_holds_the_most_different_words():

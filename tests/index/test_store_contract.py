@@ -87,7 +87,19 @@ def test_keyword_search_ranks_and_highlights(store, corpus):
     assert result.total == 1
     hit = result.hits[0]
     assert hit.id == corpus[0].id and hit.themes == ["health"]
-    assert "**" in hit.snippet
+    assert hit.snippet.startswith("Private doctors gave")
+    assert [hit.snippet[start:end].lower() for start, end in hit.highlights] == ["doctors", "refugees"]
+
+
+@pytest.mark.parametrize("tags", ["", "\x02 \x03"], ids=["markdown and html", "control characters"])
+def test_what_the_outlet_wrote_is_never_taken_for_a_highlight(store, tags):
+    # Stars, a <mark> tag and (second case) the characters Elasticsearch's highlighter is given as tags.
+    text = f"Figures for **2024** (*) show that <mark>asylum</mark> seekers {tags} wait **eight** months."
+    store.upsert(article("starred", title="Waiting for papers", text=text), np.ones((1, 4), dtype=np.float32))
+    for mode in ("keyword", "hybrid", "semantic"):
+        (hit,) = store.search("asylum", mode=mode, vector=np.ones(4, dtype=np.float32)).hits
+        assert hit.snippet == " ".join(text.split()), mode
+        assert [hit.snippet[start:end] for start, end in hit.highlights] == ["asylum"], mode
 
 
 def test_search_is_accent_insensitive_and_stems_plurals(store, corpus):
@@ -259,7 +271,7 @@ def test_saved_searches_are_kept_by_name_replaced_and_deleted(store):
     assert store.saved_searches() == []
     feed_hit = Hit(id="a1", score=1.0, title="Doctors treat refugees", url="http://atlas.test/a1", outlet="atlas",
                    outlet_name="Atlas", language="en", published_at="2024-05-02T08:00:00+00:00",
-                   snippet="free **consultations**", themes=["health"])
+                   snippet="free consultations, **2024**", themes=["health"], highlights=[(5, 18)])
     store.save_search(saved("oujda-sante", "santé Oujda", mode="hybrid", emails=["comms@ngo.example"]))
     store.save_search(saved("camps", "theme:housing", recent=[feed_hit]))
     assert [s.name for s in store.saved_searches()] == ["camps", "oujda-sante"]
@@ -272,6 +284,20 @@ def test_saved_searches_are_kept_by_name_replaced_and_deleted(store):
     assert store.saved_searches()[0].delivered_until == "2025-09-02T06:00:00.000000+00:00"
     assert store.delete_search("camps") and not store.delete_search("camps")
     assert [s.name for s in store.saved_searches()] == ["oujda-sante"]
+
+
+def test_hits_saved_before_highlights_were_kept_apart_read_their_markers_as_highlights():
+    old = {"id": "a1", "score": 1.0, "title": "Doctors", "url": "http://atlas.test/a1", "outlet": "atlas",
+           "outlet_name": "Atlas", "language": "en", "published_at": None, "themes": ["health"],
+           "snippet": "free **consultations** for **réfugiés** in 2024", "passage": "", "passage_index": None}
+    new = {**old, "id": "a2", "snippet": "free consultations, **2024**", "highlights": [[5, 18]]}
+    search = SavedSearch.from_dict({"name": "feed", "query": "consultations", "recent": [old, new]})
+    legacy, current = search.recent
+    assert legacy.snippet == "free consultations for réfugiés in 2024"
+    assert [legacy.snippet[a:b] for a, b in legacy.highlights] == ["consultations", "réfugiés"]
+    # A hit that says where its highlights are keeps its stars: they are the outlet's.
+    assert current.snippet == "free consultations, **2024**" and current.highlights == [(5, 18)]
+    assert SavedSearch.from_dict(search.to_dict()) == search
 
 
 def test_saved_search_names_and_modes_are_checked():

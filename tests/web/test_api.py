@@ -23,7 +23,9 @@ def test_search_returns_ranked_hits_with_highlights_and_facets(world):
     found = answer.json()
     assert found["total"] == 2 and {hit["id"] for hit in found["hits"]} == {DOCTORS, MEDECINS}
     hits = {hit["id"]: hit for hit in found["hits"]}
-    assert "**refugees**" in hits[DOCTORS]["snippet"] and "**réfugiées**" in hits[MEDECINS]["snippet"]
+    assert hits[DOCTORS]["snippet"].startswith("…doctors gave free consultations to 340 refugees")
+    assert [hits[DOCTORS]["snippet"][a:b] for a, b in hits[DOCTORS]["highlights"]] == ["refugees"]
+    assert [hits[MEDECINS]["snippet"][a:b] for a, b in hits[MEDECINS]["highlights"]] == ["réfugiées"]
     assert found["facets"]["language"] == {"en": 1, "fr": 1} and found["facets"]["theme"] == {"health": 2}
     assert found["facets"]["outlet"] == {"atlas": 1, "echo": 1} and found["facets"]["country"] == {"MA": 2}
 

@@ -63,9 +63,12 @@ def test_the_reading_list_cannot_close_the_inputs_box(hostile_site):
 def test_highlights_never_turn_text_into_markup():
     from advocacy.web.pages import marked
 
-    assert str(marked("**<script>alert(1)</script>** and **a<b>**")) == \
+    assert str(marked("<script>alert(1)</script> and a<b>", [(0, 25), (30, 34)])) == \
         "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark> and <mark>a&lt;b&gt;</mark>"
     assert str(marked('x" onmouseover="y')) == "x&#34; onmouseover=&#34;y"
+    # Stars and tags in the text are the outlet's, never a highlight; offsets beyond the text are ignored.
+    assert str(marked("**2024** <mark>x</mark>", [[9, 99]])) == "**2024** <mark>&lt;mark&gt;x&lt;/mark&gt;</mark>"
+    assert str(marked("**2024**")) == "**2024**"
     assert str(marked(None)) == ""
 
 

@@ -92,10 +92,6 @@ def test_markup_in_article_content_stays_text(browser, page):
     assert_shown_as_text(browser, XSS)
 
 
-@pytest.mark.xfail(strict=True, reason="the index marks matched words with ** in a snippet and "
-                   "advocacy/web/pages.py marked() turns every ** pair into <mark>, so ** in an article's own "
-                   "text is highlighted as if it matched and its asterisks vanish (/api/search snippets carry "
-                   "the same ambiguity)")
 def test_only_the_matched_words_are_highlighted(browser):
     browser.sign_in("/search?q=asylum&mode=keyword")
     link = browser.driver.find_element(By.LINK_TEXT, STARRED.title)
