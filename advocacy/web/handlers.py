@@ -57,9 +57,26 @@ def error_response(status: int, code: str, message: str, *, headers: dict | None
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
-def _page(status: int, message: str, headers: dict | None = None) -> HTMLResponse:
+def _page(request: Request, status: int, message: str, headers: dict | None = None) -> HTMLResponse:
+    """The error as a page of the site (its menu, the reader's language, a way back), or as a bare page when
+    the site's own parts are what failed (the accounts database, say)."""
+    try:
+        from advocacy.web.i18n import language_of, translator
+        from advocacy.web.pages import render
+
+        t = translator(language_of(request))
+        title = t(f"error.{status}") if f"error.{status}" in _KNOWN_STATUSES else t("error.other")
+        if status == 404 and message == "Not Found":
+            message = t("error.no_page")
+        return render(request, "message.html", status=status, headers=headers, title=title, message=message,
+                      back="/search")
+    except Exception:       # noqa: BLE001 - an error page must not fail in turn
+        log.exception("the error page for %s %s could not be drawn", request.method, request.url.path)
     return HTMLResponse(f"<!doctype html><title>Advocacy Monitor</title><p>{html.escape(message)}</p>",
                         status_code=status, headers=headers)
+
+
+_KNOWN_STATUSES = {f"error.{status}" for status in (400, 401, 403, 404, 405, 409, 429, 500, 503)}
 
 
 def _message(exc: BaseException) -> str:
@@ -81,7 +98,7 @@ def install_handlers(app: FastAPI) -> None:
                     return RedirectResponse("/login", status_code=303)
                 wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(wanted, safe='')}", status_code=303)
-            return _page(status, _message(exc))
+            return _page(request, status, _message(exc))
         headers = {}
         if isinstance(exc, TooManyAttempts):
             headers["Retry-After"] = str(exc.retry_after)
@@ -100,7 +117,7 @@ def install_handlers(app: FastAPI) -> None:
             problems.append({"where": where or "request", "problem": str(error.get("msg", "invalid"))})
         message = "; ".join(f"{p['where']}: {p['problem']}" for p in problems) or "the request cannot be read"
         if not is_api(request):
-            return _page(400, message)
+            return _page(request, 400, message)
         return error_response(400, "invalid_request", message, problems=problems)
 
     app.add_exception_handler(RequestValidationError, invalid_request)
@@ -108,7 +125,7 @@ def install_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         headers = getattr(exc, "headers", None)
         if not is_api(request):
-            return _page(exc.status_code, str(exc.detail), headers)
+            return _page(request, exc.status_code, str(exc.detail), headers)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = str(exc.detail)
         if exc.status_code == 404 and message == "Not Found":
@@ -120,6 +137,6 @@ def install_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         message = "something went wrong on the server; the administrator will find the details in its log"
-        return error_response(500, "server_error", message) if is_api(request) else _page(500, message)
+        return error_response(500, "server_error", message) if is_api(request) else _page(request, 500, message)
 
     app.add_exception_handler(Exception, unexpected)

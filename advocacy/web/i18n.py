@@ -69,6 +69,10 @@ _EN = {
     "nav.sources": "Sources", "nav.users": "Users", "nav.signed_in_as": "Signed in as", "nav.logout": "Sign out",
     "footer.text": "Advocacy Monitor: news about refugees' and migrants' rights, with the evidence behind it.",
     "role.viewer": "viewer", "role.analyst": "analyst", "role.admin": "administrator",
+    "error.400": "The request cannot be read", "error.401": "Please sign in", "error.403": "Not allowed",
+    "error.404": "Not found", "error.405": "Not possible here", "error.409": "Already there",
+    "error.429": "Too many attempts", "error.500": "Something went wrong", "error.503": "Unavailable for now",
+    "error.other": "Something went wrong", "error.no_page": "There is no page at this address.",
     "common.back": "Back", "common.actions": "Actions", "common.delete": "Delete",
     "notice.corrected": "Your correction is recorded. Search results show it after the next indexing run "
                         "(advocacy index).",
@@ -241,6 +245,10 @@ _FR = {
     "footer.text": "Advocacy Monitor : l'actualité des droits des personnes réfugiées et migrantes, preuves à "
                    "l'appui.",
     "role.viewer": "lecteur", "role.analyst": "analyste", "role.admin": "administrateur",
+    "error.400": "La demande est illisible", "error.401": "Connectez-vous", "error.403": "Non autorisé",
+    "error.404": "Introuvable", "error.405": "Impossible ici", "error.409": "Existe déjà",
+    "error.429": "Trop de tentatives", "error.500": "Une erreur est survenue", "error.503": "Indisponible pour l'instant",
+    "error.other": "Une erreur est survenue", "error.no_page": "Il n'y a pas de page à cette adresse.",
     "common.back": "Retour", "common.actions": "Actions", "common.delete": "Supprimer",
     "notice.corrected": "Votre correction est enregistrée. Les résultats de recherche en tiennent compte après "
                         "la prochaine indexation (advocacy index).",

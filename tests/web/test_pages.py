@@ -427,3 +427,23 @@ def test_an_unknown_article_is_a_404(site):
     _, clients = site
     answer = clients["viewer"].get("/articles/0123456789abcdef")
     assert answer.status_code == 404 and "0123456789abcdef" in answer.text
+
+
+def test_error_pages_keep_the_site_around_them_in_the_readers_language(site):
+    _, clients = site
+    missing = clients["viewer"].get("/no-such-page")
+    assert missing.status_code == 404
+    assert "There is no page at this address." in missing.text and 'href="/search"' in missing.text
+    assert '<nav' in missing.text and "<h1>Not found</h1>" in missing.text
+    refused = clients["analyst"].get("/admin/users", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert refused.status_code == 403 and "<h1>Non autorisé</h1>" in refused.text and '<nav' in refused.text
+    assert refused.headers["Cache-Control"] == "no-store" and "Content-Security-Policy" in refused.headers
+    unknown = clients["viewer"].get("/articles/0123456789abcdef")
+    assert unknown.status_code == 404 and "<h1>Not found</h1>" in unknown.text
+
+
+def test_an_error_page_for_a_stranger_offers_to_sign_in(site):
+    app, _ = site
+    missing = TestClient(app).get("/no-such-page")
+    assert missing.status_code == 404 and "There is no page at this address." in missing.text
+    assert 'href="/admin/users"' not in missing.text and 'href="/dashboard"' not in missing.text
