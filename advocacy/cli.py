@@ -1018,6 +1018,30 @@ def users_set_role(settings, username: str, role: str) -> None:
     click.echo(f"{user.username} is now {'an' if user.role[0] in 'aeiou' else 'a'} {user.role}.")
 
 
+@users.command("disable")
+@click.argument("username")
+@click.pass_obj
+@example("advocacy users disable omar")
+@_web_errors
+def users_disable(settings, username: str) -> None:
+    """Stop USERNAME from signing in, at once: their sessions end and their API tokens stop working, but the
+    account, its saved work and its tokens are kept for `advocacy users enable`. The last administrator
+    cannot be disabled."""
+    user = _accounts(settings).update_user(username, disabled=True)
+    click.echo(f"{user.username} is disabled: signed out everywhere, API tokens refused until enabled again.")
+
+
+@users.command("enable")
+@click.argument("username")
+@click.pass_obj
+@example("advocacy users enable omar")
+@_web_errors
+def users_enable(settings, username: str) -> None:
+    """Let a disabled USERNAME sign in again; their API tokens work again."""
+    user = _accounts(settings).update_user(username, disabled=False)
+    click.echo(f"{user.username} can sign in again.")
+
+
 @users.command("set-password")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking twice.")

@@ -118,3 +118,20 @@ def test_serve_with_several_processes_hands_them_its_settings(tmp_path, monkeypa
                                             ("192.168.1.20", False), ("no-such-host.invalid", False)])
 def test_which_addresses_only_this_machine_reaches(host, loopback):
     assert is_loopback(host) is loopback
+
+
+def test_a_disabled_user_is_out_at_once_and_back_when_enabled(tmp_path):
+    accounts = Accounts(tmp_path / "accounts.db", scrypt_n=2 ** 10)
+    accounts.add_user("amina", PASSWORD, role="admin")
+    accounts.add_user("omar", PASSWORD, role="analyst")
+    secret, _ = accounts.add_token("omar", "sheet")
+    session, _ = accounts.start_session("omar")
+    disabled = run(tmp_path, "users", "disable", "omar")
+    assert disabled.exit_code == 0 and "omar is disabled" in disabled.output
+    assert accounts.user_for_token(secret) is None and accounts.session(session) is None
+    assert json.loads(run(tmp_path, "users", "list", "--json").output)[1]["disabled"] is True
+    last = run(tmp_path, "users", "disable", "amina")
+    assert last.exit_code == 1 and "last administrator" in last.output and len(last.output.splitlines()) == 1
+    assert run(tmp_path, "users", "disable", "nobody").output.strip().endswith("no user named 'nobody'")
+    assert run(tmp_path, "users", "enable", "omar").exit_code == 0
+    assert accounts.user_for_token(secret).username == "omar"
