@@ -116,8 +116,11 @@ def decide(page: FetchedPage, extracted: Extracted, location: dict, context: Col
         return settle("off_topic", f"relevance {relevance.score:.1f} < {context.relevance.threshold:g}")
 
     # The canonical URL names the story when the outlet declares one of its own; a canonical pointing to
-    # another site is an assertion we cannot check, so the fetched URL is used instead.
-    canonical = extracted.canonical_url if outlet.owns(extracted.canonical_url) else page.url
+    # another site is an assertion we cannot check, and one pointing to the home page, a feed or a sitemap
+    # (a template's default, left unset) would make every story of the outlet one and the same: in both
+    # cases the fetched URL is used instead.
+    declared = extracted.canonical_url
+    canonical = declared if outlet.owns(declared) and not outlet.endpoint_kind(declared) else page.url
     story_id = article_id(canonical)
     text_hash = content_hash(extracted.text)
     fingerprint = signature(extracted.text)

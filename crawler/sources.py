@@ -25,7 +25,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from advocacy.crawler.errors import SourcesError
 
@@ -52,6 +52,22 @@ class Outlet:
         """True when ``url`` is on one of this outlet's hosts (the home page's, its feeds', sitemaps')."""
         host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
         return host in self.domains
+
+    def endpoint_kind(self, url: str) -> str | None:
+        """Which of this outlet's configured discovery endpoints ``url`` is: "home" (the home page, or the
+        root of one of its hosts), "robots", "feed" or "sitemap"; None for any other page. URLs are compared
+        as stories are (``article_id``), so "http://site" and "https://www.site/#top" are the same page."""
+        from advocacy.article import article_id
+
+        key = article_id(url)
+        configured = [(self.homepage, "home"), (urljoin(self.homepage, "/robots.txt"), "robots"),
+                      *((feed, "feed") for feed in self.feeds), *((sitemap, "sitemap") for sitemap in self.sitemaps)]
+        for endpoint, kind in configured:
+            if article_id(endpoint) == key:
+                return kind
+        if self.owns(url) and not urlsplit(url).path.strip("/"):
+            return "home"
+        return None
 
 
 def _host(url: str) -> str:

@@ -147,14 +147,7 @@ class OutletSpider(scrapy.Spider):
 
         Compared by URL identity (``article_id``), so "http://site" and "https://www.site/#top" are the home
         page too. The home page counts even for an outlet whose home page is not polled (crawl depth 0)."""
-        key = article_id(url)
-        configured = [(outlet.homepage, "home"), (urljoin(outlet.homepage, "/robots.txt"), "robots"),
-                      *((feed, "feed") for feed in outlet.feeds),
-                      *((sitemap, "sitemap") for sitemap in outlet.sitemaps)]
-        for endpoint, kind in configured:
-            if article_id(endpoint) == key:
-                return kind
-        return self._found_endpoints.get(key)
+        return outlet.endpoint_kind(url) or self._found_endpoints.get(article_id(url))
 
     def _remember_endpoint(self, response, outlet: Outlet, *, ok: bool, status: str, dates: list[datetime],
                            items: int | None = None, new_items: int | None = None) -> None:

@@ -70,6 +70,17 @@ SOINS = [
     "surtout des femmes et des enfants.",
 ]
 
+COURTS = [
+    "Asylum seekers in Tangier have waited more than a year for a hearing, lawyers representing migrants told a "
+    "press conference on Friday, and some were deported before their appeal was heard.",
+    "The court registry has a single interpreter for Arabic and French, so refugees who speak Fula or Bambara "
+    "are asked to bring a relative to translate for them.",
+    "A legal aid network said it had filed sixty complaints about detention conditions since March and received "
+    "no answer from the prosecutor's office.",
+    "Judges interviewed by the newspaper said they lacked the staff to hear cases faster and asked for the "
+    "asylum law promised in 2014 to be passed at last.",
+]
+
 ARTICLE_META = ('<meta property="og:type" content="article">'
                 '<meta property="article:published_time" content="2024-05-02T08:30:00Z">')
 ORIGINAL_URL = "https://www.tribune.test/2024/05/02/refugees-hospitals.html"
@@ -155,6 +166,21 @@ def test_a_canonical_on_another_site_is_not_trusted(context):
     assert outcome.status == "stored" and outcome.article_id == article_id(url)
     assert context.ledger.get(article_id(url)).canonical_url == url
     assert context.ledger.get(article_id(ORIGINAL_URL)) is None
+
+
+@pytest.mark.parametrize("declared", ["https://www.tribune.test/", "https://tribune.test", "/feed",
+                                      "https://www.tribune.test/#top"])
+def test_a_canonical_naming_the_home_page_or_a_feed_is_not_trusted(context, declared):
+    # A template's default canonical, left unset: trusted, it would make every story of the outlet one.
+    first, second = ORIGINAL_URL, "https://www.tribune.test/2024/05/03/asylum-courts.html"
+    head = ARTICLE_META + f'<link rel="canonical" href="{declared}">'
+    stored = [collect_page(fetched(url, "tribune", html(title, paragraphs, head=head)), context)
+              for url, title, paragraphs in ((first, HOSPITALS_TITLE, HOSPITALS),
+                                             (second, "Asylum seekers wait for courts", COURTS))]
+    assert [(o.status, o.article_id) for o in stored] == [("stored", article_id(first)), ("stored", article_id(second))]
+    assert context.ledger.get(article_id(first)).canonical_url == first
+    for endpoint in ("https://www.tribune.test/", "https://www.tribune.test/feed"):
+        assert context.ledger.page_status(endpoint) is None
 
 
 def test_an_off_topic_article_is_recorded_but_not_stored(context):
