@@ -14,8 +14,8 @@ from advocacy.briefs.errors import BriefError, InputsError, TemplateNotFound, Te
 from advocacy.briefs.evidence import Citations, Evidence, Source, ThemeSection, select_evidence
 from advocacy.briefs.inputs import Argument, AuthorInputs, load_inputs
 from advocacy.briefs.redaction import RedactionPolicy, count_redactions
-from advocacy.briefs.render import (FORMATS, available_templates, default_output_name, render_markdown,
-                                    template_variables, write_brief)
+from advocacy.briefs.render import (FORMATS, Markdown, available_templates, default_output_name,
+                                    render_markdown, template_variables, write_brief)
 from advocacy.index import SearchFilters, Store
 
 __all__ = ["ArgumentSection", "AuthorInputs", "BriefError", "BriefRequest", "CITATION_STYLES", "Evidence",
@@ -98,8 +98,9 @@ def build_context(store: Store, request: BriefRequest) -> dict:
                 store, theme=argument.theme or None, query=argument.query, filters=filters,
                 per_theme=request.evidence_per_theme, citations=citations, redaction=request.redaction,
                 diversity=request.diversity)
-            arguments.append(ArgumentSection(argument.claim, argument.theme, names.get(argument.theme, argument.theme),
-                                             argument.query, total, evidence))
+            arguments.append(ArgumentSection(Markdown(argument.claim), argument.theme,
+                                             names.get(argument.theme, argument.theme), argument.query, total,
+                                             evidence))
     outlets = _by_outlet_name(store, store.facets("outlet", filters=filters))
     languages = store.facets("language", filters=filters)
     themes = store.facets("theme", filters=filters)
@@ -112,10 +113,11 @@ def build_context(store: Store, request: BriefRequest) -> dict:
         "gaps": gaps,
         "coverage": {"articles": sum(outlets.values()), "outlets": outlets, "languages": languages,
                      "themes": themes},
-        "position": inputs.position,
+        # The author's own words are Markdown and placed as written; everything else is escaped (render.py).
+        "position": Markdown(inputs.position),
         "arguments": arguments,
-        "asks": inputs.asks,
-        "recommendations": inputs.recommendations,
+        "asks": [Markdown(ask) for ask in inputs.asks],
+        "recommendations": [Markdown(recommendation) for recommendation in inputs.recommendations],
         "digest": digest,
         "charts": _charts(store, request, filters, digest, themes=themes, outlets=outlets, names=names),
         "citation_style": request.citation_style,

@@ -7,7 +7,9 @@ embedded, in HTML and Word).
 """
 from __future__ import annotations
 
+import functools
 import io
+import re
 from dataclasses import dataclass, field
 
 # Grey shades print well on the office printers briefs end up on; one accent marks the current period.
@@ -15,6 +17,11 @@ _BAR = "#4d4d4d"
 _MUTED = "#b3b3b3"
 _DPI = 120
 _SIZE = (7.5, 3.4)
+# Matplotlib ships DejaVu Sans, which has the Arabic letters in all their joined forms; named outright so
+# that a site-wide matplotlibrc choosing a Latin-only font cannot turn Arabic labels into empty boxes.
+_FONT = "DejaVu Sans"
+# Arabic script: the base block, its supplements and extensions, and the presentation forms.
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u0870-\u089f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 @dataclass
@@ -45,6 +52,15 @@ class Chart:
 
 def draw(chart: Chart) -> bytes:
     """The chart as PNG bytes. Drawn with a bare Figure and the Agg canvas: no pyplot state, no display."""
+    figure = figure_of(chart)
+    buffer = io.BytesIO()
+    # No "Software" stamp, so the same figures give the same bytes whatever matplotlib wrote them.
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def figure_of(chart: Chart):
+    """The chart as a matplotlib Figure, laid out and ready to save."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
@@ -55,8 +71,9 @@ def draw(chart: Chart) -> bytes:
     if chart.kind == "ranking":
         positions = list(range(len(chart.labels)))[::-1]
         axes.barh(positions, chart.values, color=_BAR)
-        axes.set_yticks(positions, [_shorten(label) for label in chart.labels], fontsize=8)
-        axes.set_xlabel(chart.value_label)
+        axes.set_yticks(positions, [label_text(_shorten(label)) for label in chart.labels], fontsize=8,
+                        fontfamily=_FONT)
+        axes.set_xlabel(label_text(chart.value_label), fontfamily=_FONT)
         axes.xaxis.set_major_locator(MaxNLocator(integer=chart.value_label == "articles"))
     else:
         positions = list(range(len(chart.labels)))
@@ -69,20 +86,44 @@ def draw(chart: Chart) -> bytes:
         else:
             axes.bar(positions, chart.values, color=colours)
         step = max(1, len(positions) // 12)
-        axes.set_xticks(positions[::step], [_shorten(label) for label in chart.labels[::step]], rotation=45,
-                        ha="right", fontsize=8)
-        axes.set_ylabel(chart.value_label)
+        axes.set_xticks(positions[::step], [label_text(_shorten(label)) for label in chart.labels[::step]],
+                        rotation=45, ha="right", fontsize=8, fontfamily=_FONT)
+        axes.set_ylabel(label_text(chart.value_label), fontfamily=_FONT)
         axes.set_ylim(bottom=0)
         # Articles come whole: a count axis reading 0.2, 0.4… would only puzzle.
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_title(chart.title, fontsize=10)
+    axes.set_title(label_text(chart.title), fontsize=10, fontfamily=_FONT)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    # No "Software" stamp, so the same figures give the same bytes whatever matplotlib wrote them.
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+    return figure
+
+
+def label_text(label: str) -> str:
+    """``label`` as matplotlib must be given it to print it as written.
+
+    Before 3.11, matplotlib laid text out left to right, one glyph per character: Arabic came out in
+    isolated letters, backwards. With such a matplotlib an Arabic label is joined into its contextual letter
+    forms and put in display order first; a newer one shapes and orders text itself, and would reverse a
+    label given in display order. Then every $ is escaped, since a pair of them would start matplotlib's
+    mathematical notation (and an unbalanced formula raises). A \\$ a caller escaped already is read as
+    the dollar it stands for, so it is not escaped twice, and cannot be split from its backslash when
+    Arabic text is reordered."""
+    text = str(label).replace("\\$", "$")
+    if _ARABIC.search(text) and not lays_out_complex_text():
+        import arabic_reshaper
+        from bidi.algorithm import get_display
+
+        text = get_display(arabic_reshaper.reshape(text))
+    return text.replace("$", "\\$")
+
+
+@functools.cache
+def lays_out_complex_text() -> bool:
+    """Whether matplotlib shapes and orders right-to-left text itself (with libraqm, from 3.11 on)."""
+    from matplotlib import ft2font
+
+    return bool(getattr(ft2font, "__libraqm_version__", ""))
 
 
 def _colours(chart: Chart) -> list[str]:

@@ -251,8 +251,22 @@ def _set_core_properties(document, title: str | None) -> None:
 def _first_h1_text(tokens: list[Token]) -> str | None:
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":
-            return _normalise_space(tokens[index + 1].content)
+            return _normalise_space(_inline_text(tokens[index + 1]))
     return None
+
+
+def _inline_text(inline: Token) -> str:
+    """The text an inline token shows: its Markdown source with the markup and escapes read, so a title
+    written as "\\*2024\\*" in Markdown is "*2024*", as the reader sees it."""
+    pieces = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            pieces.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            pieces.append(" ")
+        elif child.type == "image":
+            pieces.append(_inline_text(child))
+    return "".join(pieces)
 
 
 def _starts_with_h1(tokens: list[Token]) -> bool:
@@ -641,7 +655,7 @@ class _BlockRenderer:
     def _heading(self, tokens: list[Token], index: int) -> int:
         inline = tokens[index + 1]
         level = int(tokens[index].tag[1:])
-        if level == 1 and self._is_title_repeat(inline.content):
+        if level == 1 and self._is_title_repeat(_inline_text(inline)):
             self.title_to_skip = None
             return index + 3
         style = f"Heading {min(level, DEEPEST_HEADING_STYLE_LEVEL)}"

@@ -128,10 +128,6 @@ def test_a_brief_in_html_runs_none_of_the_article_markup(browser):
     assert_shown_as_text(browser, MARKUP, within="body")
 
 
-@pytest.mark.xfail(strict=True, reason="briefs/render.py puts article titles, texts and outlet names into the "
-                   "Markdown unescaped, so briefs/html.py (and the DOCX writer) read Markdown syntax in them: "
-                   "'**…**' turns bold, '7*7' starts italics, and '![…](http://…)' becomes an <img> the opened "
-                   "brief fetches from the web, although quotes are said to be verbatim and nothing fetched")
 def test_a_brief_in_html_quotes_markdown_syntax_as_written(browser):
     html_brief(browser)
     outside = browser.driver.execute_script(
