@@ -16,16 +16,11 @@ _DPI = 110
 _drawing = threading.Lock()
 
 
-def plain(label) -> str:
-    """A label matplotlib prints as written: a pair of $ would otherwise start its mathematical notation."""
-    return str(label).replace("$", r"\$")
-
-
 def ranking_png(labels: list[str], values: list[float], *, title: str, value_label: str) -> bytes:
     from advocacy.briefs.charts import Chart
 
-    chart = Chart("ranking", plain(title), "ranking.png", "ranking", [plain(label) for label in labels],
-                  list(values), value_label=plain(value_label))
+    # The brief charts' drawing makes every label print as written ($ signs, Arabic).
+    chart = Chart("ranking", title, "ranking.png", "ranking", list(labels), list(values), value_label=value_label)
     with _drawing:
         return chart.png()
 
@@ -35,6 +30,8 @@ def attention_png(periods: list[str], counts: list[int], spikes: list[bool], *, 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
+
+    from advocacy.briefs.charts import label_text as plain
 
     with _drawing:
         figure = Figure(figsize=_SIZE, dpi=_DPI)

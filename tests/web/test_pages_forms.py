@@ -326,3 +326,17 @@ def test_spikes_are_marked_in_the_attention_table(tmp_path):
     attention = page.split('id="attention"')[1].split("</section>")[0]
     assert attention.count('<tr class="spike">') == 1 and "2024-03-11" in attention.split('<tr class="spike">')[1]
     assert "▲ spike" in attention and not audit(page)
+
+
+def test_dashboard_charts_print_dollars_and_arabic_as_written(monkeypatch):
+    from advocacy.briefs import charts
+    from advocacy.web import pages_charts
+
+    drawn = []
+    real = charts.label_text
+    monkeypatch.setattr(charts, "label_text", lambda label: drawn.append(label) or real(label))
+    png = pages_charts.attention_png(["2024-05", "2024-06"], [3, 9], [False, True], title="Coverage $5 $6",
+                                     value_label="مقالات", spike_label="spike $")
+    assert png[:4] == b"\x89PNG" and {"Coverage $5 $6", "مقالات", "spike $"} <= set(drawn)
+    assert pages_charts.ranking_png(["Le $ du jour", "هسبريس"], [4, 2], title="$ $", value_label="articles")[:4] \
+        == b"\x89PNG"
