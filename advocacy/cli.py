@@ -683,17 +683,22 @@ def show(settings, article_id: str, as_json: bool) -> None:
               help="Your position, arguments, asks and recommendations (YAML or Markdown; see the README).")
 @click.option("--citations", type=click.Choice(["numbered", "author-date"]), default=None,
               help="Citation style: [3] or (Le Matin 2024a). Default: briefs.citation_style.")
+@click.option("--cite", "cite", multiple=True, metavar="ID",
+              help="Cite this article (its id from `advocacy search`; a unique prefix is enough), whatever the "
+                   "filters; repeat for several.")
 @click.pass_obj
 @example("advocacy brief position-paper --inputs position.yaml --citations author-date --format docx "
-         "--out position.docx --since 2024-01-01")
+         "--out position.docx --since 2024-01-01 --cite 3fa2c1d4e5f6")
 def brief(settings, template, template_path, fmt, out_path, theme, country, since, until, title, inputs_path,
-          citations) -> None:
+          citations, cite) -> None:
     """Write a brief (policy paper, position paper, media digest, …) from the indexed evidence, with
     citations and charts, as Markdown, HTML, Word or PDF.
 
-    TEMPLATE is a built-in template name such as policy-paper; a wrong name lists the available ones."""
+    TEMPLATE is a built-in template name such as policy-paper; a wrong name lists the available ones.
+    Each article given to --cite is quoted first in the sections and arguments whose theme or query it
+    fits, and under "Further evidence chosen by the author" when it fits none."""
     from advocacy.briefs import available_templates
-    from advocacy.pipeline import run_brief
+    from advocacy.pipeline import resolve_article_id, run_brief
 
     chosen = template_path or template
     if not chosen:
@@ -710,10 +715,16 @@ def brief(settings, template, template_path, fmt, out_path, theme, country, sinc
             click.echo(f"Withheld {withheld} name{'s' if withheld != 1 else ''} of private individuals "
                        "(briefs.redact_private_names).")
 
+    # `advocacy search` shows ids cut short: those are completed from the ledger; a whole id (32
+    # characters) goes to the index as it is, which says when it holds no such article.
+    cite = [given.strip() for given in cite]
+    if any(len(given) < 32 for given in cite):
+        with Workspace(settings.data_dir).ledger() as ledger:
+            cite = [resolve_article_id(ledger, given) if len(given) < 32 else given for given in cite]
     path = run_brief(settings, template=chosen, fmt=fmt, out_path=Path(out_path) if out_path else None,
                      filters=_filters(theme, (), (), country, since, until), title=title, on_verified=report,
                      on_redacted=report_redactions, inputs=Path(inputs_path) if inputs_path else None,
-                     citations=citations)
+                     citations=citations, cite=cite)
     click.echo(f"Brief written to {path}")
 
 

@@ -177,11 +177,13 @@ def run_index(settings: Settings, *, batch_size: int = 256, on_batch: Callable[[
 
 def run_brief(settings, *, template: str, fmt: str, out_path: Path | None, filters, title=None,
               on_verified: Callable | None = None, on_redacted: Callable[[int], None] | None = None,
-              inputs: Path | None = None, citations: str | None = None) -> Path:
+              inputs: Path | None = None, citations: str | None = None, cite: list[str] | None = None) -> Path:
     """Render ``template`` with evidence from the index and write it as ``fmt``; returns the path.
 
     ``inputs`` is the author's file (position, arguments, asks, recommendations; see
     :mod:`advocacy.briefs.inputs`); ``citations`` a citation style, else ``[briefs] citation_style``.
+    ``cite`` holds the ids of articles the author chose: the brief cites each, whatever the filters (see
+    :func:`advocacy.briefs.build_context`).
     The quotes and figures of the cited articles are checked against their stored text first;
     ``on_verified`` receives the :class:`~advocacy.briefs.verification.Verification` (counts, dropped items).
     Private people's names are then withheld from everything placed (``[briefs] redact_private_names``);
@@ -233,7 +235,7 @@ def run_brief(settings, *, template: str, fmt: str, out_path: Path | None, filte
                                inputs=author, citation_style=style, diversity=diversity,
                                chart_prefix=chart_prefix(out_path), needs=needs,
                                digest_days=settings.get("briefs", "digest_days"),
-                               top_stories=settings.get("briefs", "top_stories"))
+                               top_stories=settings.get("briefs", "top_stories"), chosen_articles=list(cite or []))
         if title:
             request.title = title
         context = build_context(store, request)

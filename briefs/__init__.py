@@ -11,19 +11,23 @@ from datetime import date, datetime, timedelta, timezone
 from advocacy.briefs.charts import Chart, attention_chart, facet_chart, share_of_voice_chart
 from advocacy.briefs.citations import CITATION_STYLES, apply_style
 from advocacy.briefs.errors import BriefError, InputsError, TemplateNotFound, TemplateRenderError
-from advocacy.briefs.evidence import Citations, Evidence, Source, ThemeSection, select_evidence
+from advocacy.briefs.evidence import (Citations, Evidence, Source, ThemeSection, cite_excerpt, select_evidence,
+                                      theme_passage)
 from advocacy.briefs.inputs import Argument, AuthorInputs, load_inputs
 from advocacy.briefs.redaction import RedactionPolicy, count_redactions
 from advocacy.briefs.render import (FORMATS, Markdown, available_templates, default_output_name,
                                     render_markdown, template_variables, write_brief)
+from advocacy.article import Article
 from advocacy.index import SearchFilters, Store
 
 __all__ = ["ArgumentSection", "AuthorInputs", "BriefError", "BriefRequest", "CITATION_STYLES", "Evidence",
-           "FORMATS", "InputsError", "RedactionPolicy", "Source", "TemplateNotFound", "TemplateRenderError",
-           "ThemeInfo", "ThemeSection", "available_templates", "build_context", "default_output_name",
-           "load_inputs", "render_markdown", "template_variables", "write_brief"]
+           "FORMATS", "InputsError", "MAX_CHOSEN_ARTICLES", "RedactionPolicy", "Source", "TemplateNotFound",
+           "TemplateRenderError", "ThemeInfo", "ThemeSection", "available_templates", "build_context",
+           "default_output_name", "load_inputs", "render_markdown", "template_variables", "write_brief"]
 
 CHARTS = ("attention", "themes", "outlets", "share_of_voice", "period_comparison")
+# A brief cites what the author chose, however many; beyond this it is a bibliography, not a brief.
+MAX_CHOSEN_ARTICLES = 100
 
 
 @dataclass
@@ -64,17 +68,25 @@ class BriefRequest:
     # Media digest: the period under review when the filters give no dates, and how many top stories.
     digest_days: int = 30
     top_stories: int = 5
+    # Ids of the articles the author chose to cite, in their order (see build_context).
+    chosen_articles: list[str] = field(default_factory=list)
 
 
 def build_context(store: Store, request: BriefRequest) -> dict:
     """Everything a template may use: sections with cited evidence, the author's inputs with the evidence
-    behind each argument, coverage figures, the media digest, charts, and the bibliography."""
+    behind each argument, coverage figures, the media digest, charts, and the bibliography.
+
+    The articles the author chose (``request.chosen_articles``) are cited whatever the filters: first in
+    every section whose theme they carry and every argument whose theme or query they fit, and those that
+    fit none of the sections and arguments the template shows in ``further_evidence``."""
     needs = request.needs
 
     def wanted(name: str) -> bool:
         return needs is None or name in needs
 
     filters = request.filters or SearchFilters()
+    # Read first, so that an unknown id stops the brief before any work is done.
+    chosen = _chosen_articles(store, request.chosen_articles)
     names = {theme.key: theme.label for theme in request.themes or []}
     citations = Citations()
     inputs = request.inputs or AuthorInputs()
@@ -89,7 +101,8 @@ def build_context(store: Store, request: BriefRequest) -> dict:
         for theme in request.themes or []:
             total, evidence = select_evidence(store, theme=theme.key, filters=filters,
                                               per_theme=request.evidence_per_theme, citations=citations,
-                                              redaction=request.redaction, diversity=request.diversity)
+                                              redaction=request.redaction, diversity=request.diversity,
+                                              chosen=chosen)
             sections.append(ThemeSection(theme.key, theme.label, theme.description, total, evidence))
     arguments = []
     if wanted("arguments"):
@@ -97,10 +110,16 @@ def build_context(store: Store, request: BriefRequest) -> dict:
             total, evidence = select_evidence(
                 store, theme=argument.theme or None, query=argument.query, filters=filters,
                 per_theme=request.evidence_per_theme, citations=citations, redaction=request.redaction,
-                diversity=request.diversity)
+                diversity=request.diversity, chosen=chosen)
             arguments.append(ArgumentSection(Markdown(argument.claim), argument.theme,
                                              names.get(argument.theme, argument.theme), argument.query, total,
                                              evidence))
+    further = []
+    if wanted("further_evidence"):
+        placed = {item.source.article_id for part in [*sections, *arguments] for item in part.evidence}
+        further = [cite_excerpt(article, theme_passage(article), citations=citations, redaction=request.redaction,
+                                score=max((t.score for t in article.themes), default=0.0), chosen=True)
+                   for article in chosen if article.id not in placed]
     outlets = _by_outlet_name(store, store.facets("outlet", filters=filters))
     languages = store.facets("language", filters=filters)
     themes = store.facets("theme", filters=filters)
@@ -118,13 +137,31 @@ def build_context(store: Store, request: BriefRequest) -> dict:
         "arguments": arguments,
         "asks": [Markdown(ask) for ask in inputs.asks],
         "recommendations": [Markdown(recommendation) for recommendation in inputs.recommendations],
+        # The author's chosen articles that no section or argument placed: cited all the same.
+        "further_evidence": further,
         "digest": digest,
         "charts": _charts(store, request, filters, digest, themes=themes, outlets=outlets, names=names),
         "citation_style": request.citation_style,
         "sources": apply_style(list(citations.sources.values()), request.citation_style),
         "evidence_per_theme": request.evidence_per_theme,
-        "redactions": count_redactions([*sections, *arguments]),
+        "redactions": count_redactions([*sections, *arguments, further]),
     }
+
+
+def _chosen_articles(store: Store, ids: list[str]) -> list[Article]:
+    """The articles the author chose, in their order, each once."""
+    ids = list(dict.fromkeys(id.strip() for id in ids if id and id.strip()))
+    if len(ids) > MAX_CHOSEN_ARTICLES:
+        raise BriefError(f"{len(ids)} articles were chosen for the brief; it cites at most {MAX_CHOSEN_ARTICLES}: "
+                         "keep the strongest")
+    articles = {id: store.get(id) for id in ids}
+    missing = [id for id, article in articles.items() if article is None]
+    if missing:
+        shown = ", ".join(repr(id[:64]) for id in missing[:5]) + (f" and {len(missing) - 5} more"
+                                                                  if len(missing) > 5 else "")
+        raise BriefError(f"the index holds no article with the id {shown}; leave "
+                         f"{'it' if len(missing) == 1 else 'them'} out, or find the id again with a search")
+    return list(articles.values())
 
 
 def _charts(store: Store, request: BriefRequest, filters: SearchFilters, digest: dict | None, *,

@@ -70,7 +70,8 @@ def _check_brief(settings, body: BriefIn) -> None:
                          "were checked against their articles and which were left out."}})
 def brief(request: Request, body: BriefIn, user: Analyst):
     """Write a cited brief from the indexed evidence (as `advocacy brief`) and send it as Markdown, HTML,
-    Word or PDF. Analysts and admins only. Markdown comes without its chart images; HTML carries them."""
+    Word or PDF, citing every article listed in ``articles`` (as `--cite`). Analysts and admins only.
+    Markdown comes without its chart images; HTML carries them."""
     from advocacy.briefs import BriefError, default_output_name
     from advocacy.briefs.docx import DocxRenderError
     from advocacy.pipeline import run_brief
@@ -87,7 +88,7 @@ def brief(request: Request, body: BriefIn, user: Analyst):
         filters = search_filters(body.themes, [], [], body.country, body.since, body.until)
         try:
             path = run_brief(settings, template=body.template, fmt=body.format, out_path=out, filters=filters,
-                             title=body.title, inputs=inputs, citations=body.citations,
+                             title=body.title, inputs=inputs, citations=body.citations, cite=body.articles,
                              on_verified=lambda verification: verified.append(verification.summary()))
         except BriefError as exc:
             if inputs is None:

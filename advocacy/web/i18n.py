@@ -142,9 +142,8 @@ _EN = {
     "basket.remove": "Remove", "basket.clear": "Empty the basket",
     "basket.confirm_clear": "Empty the whole basket?",
     "basket.empty": "Empty. Add articles from the search or an article page.",
-    "basket.help": "Your reading list for this brief. The brief cites what the index holds for your themes "
-                   "and arguments; write an argument (with a theme or a query) for each point these articles "
-                   "support.",
+    "basket.help": "The articles you set aside for this brief. Ticked in the form, each is cited: first under "
+                   "the themes and arguments it fits, otherwise among the further evidence at the end.",
     # dashboard
     "dashboard.title": "Dashboard", "dashboard.query": "Coverage of (empty: everything)", "dashboard.show": "Show",
     "dashboard.to_search": "Read these articles in the search", "dashboard.attention": "Attention over time",
@@ -189,6 +188,12 @@ _EN = {
     "briefs.inputs_help_1": "Remove the # of the lines you fill in. Every part is optional.",
     "briefs.inputs_help_2": "Each argument needs a claim and a theme or a query that finds its evidence.",
     "briefs.reading_list": "Reading list from your evidence basket",
+    "briefs.reading_list_note": "the articles ticked in the form are cited; an argument whose theme or query "
+                                "fits one quotes it first",
+    "briefs.cite": "Cite from your evidence basket",
+    "briefs.cite_help": "Every ticked article is cited, whatever the filters: first in the sections and arguments "
+                        "it fits (by its theme, or found by an argument's query), otherwise in a closing section "
+                        "of further evidence.",
     "briefs.generate": "Generate and download", "briefs.busy": "Writing the brief…",
     "template.policy-paper": "Policy paper", "template.position-paper": "Position paper",
     "template.media-digest": "Media digest",
@@ -315,9 +320,9 @@ _FR = {
     "basket.title": "Panier de preuves", "basket.add": "Ajouter au panier", "basket.in": "Dans le panier",
     "basket.remove": "Retirer", "basket.clear": "Vider le panier", "basket.confirm_clear": "Vider tout le panier ?",
     "basket.empty": "Vide. Ajoutez des articles depuis la recherche ou la page d'un article.",
-    "basket.help": "Votre liste de lecture pour cette note. La note cite ce que l'index contient pour vos thèmes "
-                   "et vos arguments ; écrivez un argument (avec un thème ou une requête) pour chaque point que "
-                   "ces articles étayent.",
+    "basket.help": "Les articles mis de côté pour cette note. Cochés dans le formulaire, ils sont tous cités : "
+                   "d'abord sous les thèmes et les arguments auxquels ils correspondent, sinon parmi les preuves "
+                   "complémentaires, à la fin.",
     "dashboard.title": "Tableau de bord", "dashboard.query": "Couverture de (vide : tout)",
     "dashboard.show": "Afficher", "dashboard.to_search": "Lire ces articles dans la recherche",
     "dashboard.attention": "Attention dans le temps", "dashboard.outlets": "Principaux médias",
@@ -364,6 +369,12 @@ _FR = {
     "briefs.inputs_help_1": "Retirez le # des lignes que vous remplissez. Chaque partie est facultative.",
     "briefs.inputs_help_2": "Chaque argument a une affirmation et un thème ou une requête qui trouve ses preuves.",
     "briefs.reading_list": "Liste de lecture de votre panier de preuves",
+    "briefs.reading_list_note": "les articles cochés dans le formulaire sont cités ; un argument dont le thème ou "
+                                "la requête correspond à l'un d'eux le cite en premier",
+    "briefs.cite": "Citer depuis votre panier de preuves",
+    "briefs.cite_help": "Chaque article coché est cité, quels que soient les filtres : d'abord dans les sections et "
+                        "les arguments auxquels il correspond (par son thème, ou trouvé par la requête d'un "
+                        "argument), sinon dans une dernière section de preuves complémentaires.",
     "briefs.generate": "Générer et télécharger", "briefs.busy": "Rédaction de la note…",
     "template.policy-paper": "Note de politique", "template.position-paper": "Note de position",
     "template.media-digest": "Revue de presse",

@@ -1,9 +1,11 @@
 """The brief builder and the evidence basket.
 
 A brief is written by the API's own route (and so by :func:`advocacy.pipeline.run_brief`), which chooses
-its evidence by theme and by the queries of the author's arguments. A brief cannot yet be told to cite
-given articles, so the basket is the writer's reading list: shown beside the form and copied, as YAML
-comments that change nothing, into the inputs the writer starts from.
+its evidence by theme and by the queries of the author's arguments, and cites the articles the writer
+chose. The basket is where the writer keeps those: each item is a box in the form, ticked at first, and
+every ticked article is cited, first in the sections and arguments it fits, else among the further
+evidence before the sources. The basket is also copied, as YAML comments that change nothing, into the
+inputs the writer starts from, to have the articles at hand while writing the arguments.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import date
 from fastapi import APIRouter, Form, Request
 
 from advocacy.web.auth import safe_next
+from advocacy.web.basket import MAX_ITEMS
 from advocacy.web.context import Analyst, Viewer, opened_store, settings_of
 from advocacy.web.errors import InvalidInput, NotFound, Unavailable
 from advocacy.web.i18n import language_of, translator
@@ -26,13 +29,14 @@ def _one_line(text: str) -> str:
 
 
 def starter_inputs(items, t) -> str:
-    """The inputs a writer starts from: the format, commented, then the basket as a commented reading list."""
+    """The inputs a writer starts from: the format, commented, then the basket as a commented reading list
+    (the form's boxes, not these lines, say which of its articles are cited)."""
     lines = [f"# {t('briefs.inputs_help_1')}", f"# {t('briefs.inputs_help_2')}", "#",
              "# position: …", "# arguments:", "#   - claim: …", "#     theme: education",
              "#   - claim: …", "#     query: \"acte de naissance OR birth certificate\"", "# asks:", "#   - …",
              "# recommendations:", "#   - …"]
     if items:
-        lines += ["#", f"# {t('briefs.reading_list')}:"]
+        lines += ["#", f"# {t('briefs.reading_list')}:", f"# ({t('briefs.reading_list_note')})"]
         for item in items:
             lines.append(f"#   - {_one_line(item.title)} — {_one_line(item.outlet_name)}, "
                          f"{(item.published_at or '')[:10] or t('article.undated')} — {_one_line(item.url)}")
@@ -49,7 +53,8 @@ def _briefs_page(request: Request, user, *, form: dict | None = None, error: str
     items = request.app.state.basket.items(user.username) if user.has_role("analyst") else []
     form = form or {"template": "policy-paper" if "policy-paper" in names else (names or [""])[0], "themes": [],
                     "country": "", "since": "", "until": "", "title": "", "format": "docx",
-                    "citations": settings.get("briefs", "citation_style"), "inputs": starter_inputs(items, t)}
+                    "citations": settings.get("briefs", "citation_style"), "inputs": starter_inputs(items, t),
+                    "articles": [item.article_id for item in items]}
     return render(request, "briefs.html", status=status, section="briefs", templates=names, form=form, error=error,
                   theme_names=theme_labels(settings, language), citation_styles=CITATION_STYLES, formats=FORMATS,
                   basket=items)
@@ -65,8 +70,10 @@ def generate_brief(request: Request, user: Analyst, template: str = Form("", max
                    themes: list[str] = Form([]), country: str = Form("", max_length=100),
                    since: str = Form("", max_length=40), until: str = Form("", max_length=40),
                    title: str = Form("", max_length=300), format: str = Form("docx", max_length=10),
-                   citations: str = Form("", max_length=40), inputs: str = Form("", max_length=200_000)):
-    """Write the brief through the API's own route and send it as a download."""
+                   citations: str = Form("", max_length=40), inputs: str = Form("", max_length=200_000),
+                   articles: list[str] = Form([])):
+    """Write the brief through the API's own route and send it as a download, citing the basket's ticked
+    articles."""
     from pydantic import ValidationError
 
     from advocacy.briefs import BriefError
@@ -76,7 +83,8 @@ def generate_brief(request: Request, user: Analyst, template: str = Form("", max
 
     t = translator(language_of(request))
     form = {"template": template, "themes": themes[:50], "country": country, "since": since, "until": until,
-            "title": title, "format": format, "citations": citations, "inputs": inputs}
+            "title": title, "format": format, "citations": citations, "inputs": inputs,
+            "articles": articles[:MAX_ITEMS]}
     try:
         dates = {}
         for name, text in (("since", since), ("until", until)):
@@ -87,7 +95,7 @@ def generate_brief(request: Request, user: Analyst, template: str = Form("", max
         body = BriefIn(template=template, themes=themes[:50], since=dates["since"], until=dates["until"],
                        country=[code.strip() for code in country.replace(";", ",").split(",") if code.strip()],
                        format=format, title=title.strip() or None, citations=citations or None,
-                       inputs=inputs if inputs.strip() else None)
+                       inputs=inputs if inputs.strip() else None, articles=articles)
         return api_reports.brief(request, body, user)
     except ValidationError as exc:
         return _briefs_page(request, user, form=form, error=validation_text(exc), status=400)

@@ -4,9 +4,9 @@ whose docstrings say more about each field."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Mode = Literal["keyword", "semantic", "hybrid"]
 Role = Literal["viewer", "analyst", "admin"]
@@ -211,6 +211,11 @@ class BriefIn(Model):
     citations: Literal["numbered", "author-date"] | None = None
     inputs: str | None = Field(None, max_length=200_000,
                                description="Your position, arguments, asks and recommendations, as YAML text.")
+    articles: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        [], max_length=100, examples=[["3fa2c1d4e5f60718293a4b5c6d7e8f90"]],
+        description="Ids of articles to cite, in your order, whatever the filters: each is quoted first in the "
+                    "sections and arguments whose theme or query it fits, and under \"further evidence chosen by "
+                    "the author\" when it fits none. An id the index does not hold is a 400.")
 
     @field_validator("country", mode="before")
     @classmethod

@@ -116,6 +116,50 @@ def test_a_bad_inputs_file_is_one_line_and_exit_code_1(data_dir, tmp_path, name,
     assert not out.exists()
 
 
+# -- articles the author chose ---------------------------------------------------------------------------------
+
+def test_cite_quotes_the_chosen_articles_whatever_the_filters(data_dir, tmp_path):
+    out = tmp_path / "paper.md"
+    h4, j1 = (next(a for a in ARTICLES if a.title == f"Story {key}") for key in ("h4", "j1"))
+    paper = written(brief(data_dir, "policy-paper", "--theme", "health", "--theme", "education", "--since",
+                          "2024-05-01", "--cite", h4.id, "--cite", j1.id, "--out", str(out)), out)
+    # h4 (March) is outside the period but leads the health section; j1 (justice) fits no section.
+    health = paper.split("\n## Health\n", 1)[1].split("\n## ", 1)[0]
+    assert health.index('"Story h4", 2024-03-10 [1]') < health.index('"Story h1"')
+    further = paper.split("\n## Further evidence chosen by the author\n", 1)[1].split("\n## Sources\n", 1)[0]
+    assert "legal aid for detained migrants" in further and '"Story j1", 2024-05-01 [' in further
+    assert "Story h4" not in further
+    entries = sources_of(paper)
+    assert entries[0].startswith('1. Sahel Observer, "Story h4", 2024-03-10.')
+    assert any('"Story j1"' in entry for entry in entries)
+
+
+def test_cite_takes_the_short_ids_advocacy_search_shows(tmp_path):
+    from advocacy.ledger import Ledger
+
+    store = SqliteStore(tmp_path / "index.db")
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        for article in ARTICLES:
+            store.upsert(article)
+            ledger.add_article(article)
+    store.close()
+    out = tmp_path / "digest.md"
+    x1 = next(a for a in ARTICLES if a.title == "Story x1")
+    digest = written(brief(tmp_path, "media-digest", "--cite", x1.id[:12], "--out", str(out)), out)
+    further = digest.split("\n## Further evidence chosen by the author\n", 1)[1]
+    assert "evictions of migrant families" in further and '"Story x1", undated [' in further
+    unknown = brief(tmp_path, "media-digest", "--cite", "ffffff", "--out", str(out))
+    assert unknown.exit_code == 1 and "no article with id 'ffffff'" in unknown.stderr
+
+
+def test_cite_of_an_article_the_index_does_not_hold_is_one_line_and_exit_code_1(data_dir, tmp_path):
+    out = tmp_path / "paper.md"
+    result = brief(data_dir, "policy-paper", "--cite", "0" * 32, "--out", str(out))
+    assert result.exit_code == 1 and f"the index holds no article with the id '{'0' * 32}'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not out.exists()
+
+
 # -- citation styles ---------------------------------------------------------------------------------------------
 
 def test_author_date_citations_from_the_option_or_the_setting(data_dir, tmp_path):
