@@ -80,6 +80,8 @@ def create_app(settings: "Settings", *, encoder=None) -> "FastAPI":
         # Routes run in worker threads; past a few, more threads only take turns at Python's lock, and each
         # switch costs. Requests beyond this many wait for a thread instead (see StorePool).
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        if settings.get("web", "search_mode") != "keyword":
+            app.state.encoder.load_in_background()
         yield
         app.state.stores.close()
         app.state.accounts.close()

@@ -2,6 +2,7 @@
 embedding model, and the role requirements as annotated types."""
 from __future__ import annotations
 
+import sys
 import threading
 from contextlib import contextmanager
 from datetime import date
@@ -90,17 +91,43 @@ class SharedEncoder:
 
     def encode(self, texts):
         from advocacy.nlp.errors import NlpError
-        from advocacy.pipeline import query_encoder
 
         # One query at a time: the Encoder keeps a cache of recent texts that is not made for threads, and a
         # query's embedding takes milliseconds once the model is loaded.
         with self._lock:
             try:
-                if self._encoder is None:
-                    self._encoder = query_encoder(self.settings)
-                return self._encoder.encode(texts)
+                return self._loaded().encode(texts)
             except NlpError as exc:
                 raise Unavailable(f"search by meaning is unavailable ({exc}); search with mode=keyword") from None
+
+    def _loaded(self):
+        from advocacy.pipeline import query_encoder
+
+        if self._encoder is None:
+            self._encoder = query_encoder(self.settings)
+            torch = sys.modules.get("torch")
+            if torch is not None:
+                # A query is a few words: one thread embeds it in milliseconds, where torch's default of one
+                # busy-waiting thread per core takes the CPUs from the requests (and the other server processes).
+                torch.set_num_threads(1)
+        return self._encoder
+
+    def load_in_background(self) -> threading.Thread:
+        """Load the model in a thread of its own, so that the first search by meaning of a server whose
+        searches use it does not wait seconds for it (nor does the first one each worker process gets).
+        A model that cannot be loaded is reported by the searches that need it, as before."""
+        from advocacy.nlp.errors import NlpError
+
+        def load():
+            with self._lock:
+                try:
+                    self._loaded().encode(["warm up"])
+                except NlpError:
+                    pass
+
+        thread = threading.Thread(target=load, name="load-query-model", daemon=True)
+        thread.start()
+        return thread
 
 
 def encoder_of(request: Request) -> SharedEncoder:

@@ -93,3 +93,34 @@ def test_reused_account_connections_see_a_revocation_at_once(tmp_path):
     assert server.user_for_token(secret) is None
     server.close()
     assert server.user_for_token(secret) is None          # closing only drops the kept connections
+
+
+class CountingEncoder:
+    def __init__(self):
+        self.texts = []
+
+    def encode(self, texts):
+        import numpy as np
+
+        self.texts += list(texts)
+        return np.zeros((len(texts), 8), dtype=np.float32)
+
+
+@pytest.mark.parametrize("mode, loads", [("hybrid", True), ("semantic", True), ("keyword", False)])
+def test_a_server_searching_by_meaning_loads_its_model_when_it_starts(tmp_path, monkeypatch, mode, loads):
+    from fastapi.testclient import TestClient
+
+    from advocacy.web.context import SharedEncoder
+    from tests.web.conftest import make_app, make_settings
+
+    started = []
+    real = SharedEncoder.load_in_background
+    monkeypatch.setattr(SharedEncoder, "load_in_background", lambda self: started.append(real(self)) or started[-1])
+    encoder = CountingEncoder()
+    settings = make_settings(tmp_path)
+    settings.table["web"]["search_mode"] = mode
+    with TestClient(make_app(settings, encoder=encoder)) as client:
+        assert client.get("/healthz").status_code == 200
+        for thread in started:
+            thread.join(10)
+    assert bool(started) is loads and (encoder.texts == ["warm up"]) is loads
