@@ -21,12 +21,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from demo_data import article_count, build_demo
 
 import numpy as np
 
@@ -81,14 +82,6 @@ class StoreTimer:
         return sum(self.seconds.values())
 
 
-def build_demo(directory: Path) -> None:
-    print(f"building the demo index in {directory} (about 15 s)…", file=sys.stderr, flush=True)
-    command = [sys.executable, "-m", "advocacy.cli", "--data-dir", str(directory), "demo"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"the demo failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-
-
 def build_synthetic(directory: Path, size: int, *, seed: int) -> None:
     """``size`` articles from scale.py's generator, with random passage vectors instead of embeddings."""
     spec = importlib.util.spec_from_file_location("advocacy_scale_benchmark", ROOT / "benchmarks" / "scale.py")
@@ -111,16 +104,6 @@ def build_synthetic(directory: Path, size: int, *, seed: int) -> None:
         store.close()
     print(f"generated and loaded {size:,} synthetic articles in {time.perf_counter() - started:.1f} s",
           file=sys.stderr, flush=True)
-
-
-def article_count(directory: Path) -> int:
-    from advocacy.index.sqlite import SqliteStore
-
-    store = SqliteStore(directory / "index.db")
-    try:
-        return store.count()
-    finally:
-        store.close()
 
 
 def measure(directory: Path, *, repeat: int, timer: StoreTimer) -> dict[str, list[tuple[float, float, str]]]:

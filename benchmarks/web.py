@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from demo_data import article_count, build_demo
+
 TARGET_P95_MS = 300.0
 READY_TIMEOUT = 90.0          # seconds for the server to answer /healthz (imports and the accounts database)
 REQUEST_TIMEOUT = 30.0        # an answer later than this counts as an error, not as a latency
@@ -125,13 +127,6 @@ def package_version(name: str) -> str:
 
 # -- data and account --------------------------------------------------------------------------------------
 
-def build_demo(directory: Path) -> None:
-    print(f"building the demo data in {directory} (about 25 s)…", file=sys.stderr, flush=True)
-    command = [sys.executable, "-m", "advocacy.cli", "--data-dir", str(directory), "demo"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"the demo failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-
 
 def benchmark_settings(directory: Path):
     from advocacy.config import load_settings
@@ -139,16 +134,6 @@ def benchmark_settings(directory: Path):
     # The server is started with the same built-in settings (see server_environment), so the account made
     # here lands in the accounts database it reads.
     return load_settings(environ={}).with_data_dir(directory)
-
-
-def article_count(directory: Path) -> int:
-    from advocacy.index.sqlite import SqliteStore
-
-    store = SqliteStore(directory / "index.db")
-    try:
-        return store.count()
-    finally:
-        store.close()
 
 
 def save_demo_searches(directory: Path) -> None:
