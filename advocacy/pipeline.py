@@ -6,6 +6,7 @@ and never writes anything twice.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -450,13 +451,8 @@ def run_search(settings: Settings, query: str, *, filters=None, mode: str = "hyb
     if mode != "keyword" and wording:
         encoder = encoder or query_encoder(settings)
         vector = encoder.encode([wording])[0]
-    if store is not None:
-        return store.search(query, filters=filters, limit=limit, offset=offset, vector=vector, mode=mode)
-    store = open_store(settings.store_url)
-    try:
-        return store.search(query, filters=filters, limit=limit, offset=offset, vector=vector, mode=mode)
-    finally:
-        store.close()
+    with nullcontext(store) if store is not None else closing(open_store(settings.store_url)) as searched:
+        return searched.search(query, filters=filters, limit=limit, offset=offset, vector=vector, mode=mode)
 
 
 def status(settings: Settings) -> dict:

@@ -7,6 +7,7 @@ file, and lays the rows out for people.
 """
 from __future__ import annotations
 
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,9 +48,7 @@ def run_stats(settings: Settings, report: str, query: str = "", *, filters=None,
         raise ValueError(f"unknown report {report!r}; choose one of {', '.join(REPORTS)}")
     # Read before the store is opened, so a broken sources file is reported without touching the index.
     reach = outlet_reach(settings, sources_file) if report == "outlets" else {}
-    given = store is not None
-    store = store if given else open_store(settings.store_url)
-    try:
+    with nullcontext(store) if store is not None else closing(open_store(settings.store_url)) as store:
         if not hasattr(store, "where"):
             result = _through_contract(store, report, query, filters=filters, by=by, limit=limit)
             result.query = query
@@ -67,9 +66,6 @@ def run_stats(settings: Settings, report: str, query: str = "", *, filters=None,
         matching = result.summary.pop("matching", None)
         if matching is None:
             matching = store.matching(query, filters=filters)
-    finally:
-        if not given:
-            store.close()
     result.query = query
     result.summary = {"matching": matching, **result.summary}
     return result

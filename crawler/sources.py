@@ -19,6 +19,7 @@ Each outlet is one ``[[outlet]]`` table::
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tomllib
@@ -27,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from advocacy.article import article_id
 from advocacy.crawler.errors import SourcesError
 
 OUTLET_TYPES = ("national", "regional", "international", "ngo-un", "blog")
@@ -57,17 +59,21 @@ class Outlet:
         """Which of this outlet's configured discovery endpoints ``url`` is: "home" (the home page, or the
         root of one of its hosts), "robots", "feed" or "sitemap"; None for any other page. URLs are compared
         as stories are (``article_id``), so "http://site" and "https://www.site/#top" are the same page."""
-        from advocacy.article import article_id
-
-        key = article_id(url)
-        configured = [(self.homepage, "home"), (urljoin(self.homepage, "/robots.txt"), "robots"),
-                      *((feed, "feed") for feed in self.feeds), *((sitemap, "sitemap") for sitemap in self.sitemaps)]
-        for endpoint, kind in configured:
-            if article_id(endpoint) == key:
-                return kind
-        if self.owns(url) and not urlsplit(url).path.strip("/"):
+        kind = self._endpoints.get(article_id(url))
+        if kind is None and self.owns(url) and not urlsplit(url).path.strip("/"):
             return "home"
-        return None
+        return kind
+
+    @functools.cached_property
+    def _endpoints(self) -> dict[str, str]:
+        """article id -> kind of each configured endpoint; the first kind named wins. Worked out once: the
+        spider asks about every link it sees."""
+        found: dict[str, str] = {}
+        for endpoint, kind in [(self.homepage, "home"), (urljoin(self.homepage, "/robots.txt"), "robots"),
+                               *((feed, "feed") for feed in self.feeds),
+                               *((sitemap, "sitemap") for sitemap in self.sitemaps)]:
+            found.setdefault(article_id(endpoint), kind)
+        return found
 
 
 def _host(url: str) -> str:

@@ -65,7 +65,9 @@ def _page(request: Request, status: int, message: str, headers: dict | None = No
         from advocacy.web.pages import render
 
         t = translator(language_of(request))
-        title = t(f"error.{status}") if f"error.{status}" in _KNOWN_STATUSES else t("error.other")
+        title = t(f"error.{status}")
+        if title == f"error.{status}":            # no title of its own in the catalogue
+            title = t("error.other")
         if status == 404 and message == "Not Found":
             message = t("error.no_page")
         return render(request, "message.html", status=status, headers=headers, title=title, message=message,
@@ -75,8 +77,6 @@ def _page(request: Request, status: int, message: str, headers: dict | None = No
     return HTMLResponse(f"<!doctype html><title>Advocacy Monitor</title><p>{html.escape(message)}</p>",
                         status_code=status, headers=headers)
 
-
-_KNOWN_STATUSES = {f"error.{status}" for status in (400, 401, 403, 404, 405, 409, 429, 500, 503)}
 
 
 def _message(exc: BaseException) -> str:

@@ -31,7 +31,7 @@ def attention_png(periods: list[str], counts: list[int], spikes: list[bool], *, 
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    from advocacy.briefs.charts import label_text as plain
+    from advocacy.briefs.charts import label_text
 
     with _drawing:
         figure = Figure(figsize=_SIZE, dpi=_DPI)
@@ -45,14 +45,14 @@ def attention_png(periods: list[str], counts: list[int], spikes: list[bool], *, 
         marked = [p for p, spike in zip(positions, spikes) if spike]
         if marked:
             axes.scatter(marked, [counts[p] for p in marked], color=_SPIKE, marker="^", s=60, zorder=3,
-                         label=plain(spike_label))
+                         label=label_text(spike_label))
             axes.legend(loc="upper left", fontsize=8, frameon=False)
         step = max(1, len(positions) // 12)
-        axes.set_xticks(positions[::step], [plain(p) for p in periods[::step]], rotation=45, ha="right", fontsize=8)
-        axes.set_ylabel(plain(value_label))
+        axes.set_xticks(positions[::step], [label_text(p) for p in periods[::step]], rotation=45, ha="right", fontsize=8)
+        axes.set_ylabel(label_text(value_label))
         axes.set_ylim(bottom=0)
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_title(plain(title), fontsize=10)
+        axes.set_title(label_text(title), fontsize=10)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
         figure.tight_layout()
